@@ -1,0 +1,46 @@
+/// Byte-level comparisons that never build a `String` from input.
+enum ASCII {
+    /// True when `bytes[range]` equals `word` exactly (byte for byte).
+    @inline(__always)
+    static func equals(_ bytes: Span<UInt8>, _ range: Range<Int>, _ word: String) -> Bool {
+        var i = range.lowerBound
+        for b in word.utf8 {
+            guard i < range.upperBound, bytes[i] == b else { return false }
+            i += 1
+        }
+        return i == range.upperBound
+    }
+
+    /// True when `bytes[range]` equals `lowercaseWord` ignoring ASCII case.
+    /// `lowercaseWord` must be lower case.
+    @inline(__always)
+    static func equalsIgnoringCase(_ bytes: Span<UInt8>, _ range: Range<Int>, _ lowercaseWord: String) -> Bool {
+        var i = range.lowerBound
+        for b in lowercaseWord.utf8 {
+            guard i < range.upperBound, ByteClass.lowercased(bytes[i]) == b else { return false }
+            i += 1
+        }
+        return i == range.upperBound
+    }
+
+    /// Parses `bytes[range]` as 1*DIGIT into a `UInt64`, overflow-checked.
+    static func parseDecimal(_ bytes: Span<UInt8>, _ range: Range<Int>) -> DecimalResult {
+        if range.isEmpty { return .invalid }
+        var value: UInt64 = 0
+        for i in range {
+            let b = bytes[i]
+            guard ByteClass.isDigit(b) else { return .invalid }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(b &- 0x30))
+            if o1 || o2 { return .overflow }
+            value = sum
+        }
+        return .value(value)
+    }
+
+    enum DecimalResult: Equatable {
+        case value(UInt64)
+        case invalid
+        case overflow
+    }
+}

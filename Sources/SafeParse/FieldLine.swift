@@ -1,0 +1,37 @@
+/// Grammar of one field line (RFC 9112 §5, RFC 9110 §5.5):
+/// `field-name ":" OWS field-value OWS`, the CRLF already removed by the caller.
+enum FieldLine {
+    /// Parses `bytes[line]` (no CRLF) into an entry whose ranges index `bytes`.
+    static func parse(_ bytes: Span<UInt8>, _ line: Range<Int>) throws(ParseError) -> HeaderFields.Entry {
+        var i = line.lowerBound
+        let end = line.upperBound
+        // RFC 9112 §5.2: a line starting with whitespace is obs-fold (or whitespace after the start line, §2.2).
+        if i < end && ByteClass.isWhitespace(bytes[i]) { throw .obsoleteLineFolding }
+        while i < end && ByteClass.isToken(bytes[i]) { i += 1 }
+        let nameEnd = i
+        guard i < end else { throw .invalidFieldName } // no colon at all
+        let stop = bytes[i]
+        if stop != ByteClass.colon {
+            // RFC 9112 §5.1: no whitespace is allowed between the field name and colon.
+            if ByteClass.isWhitespace(stop) { throw .whitespaceBeforeColon }
+            if stop == ByteClass.cr { throw .bareCR }  // RFC 9112 §2.2
+            throw .invalidFieldName                      // RFC 9110 §5.1: field-name = token
+        }
+        guard nameEnd > line.lowerBound else { throw .invalidFieldName } // empty name
+        i += 1
+        while i < end && ByteClass.isWhitespace(bytes[i]) { i += 1 } // leading OWS
+        let valueStart = i
+        var valueEnd = i
+        while i < end {
+            let b = bytes[i]
+            // RFC 9110 §5.5: field-value = *( VCHAR / obs-text / SP / HTAB ); CR, LF, NUL and CTLs are invalid.
+            guard ByteClass.isFieldValueByte(b) else { throw b == ByteClass.cr ? .bareCR : .invalidFieldValue }
+            i += 1
+            if !ByteClass.isWhitespace(b) { valueEnd = i } // trailing OWS is not part of the value
+        }
+        return HeaderFields.Entry(
+            nameStart: UInt32(truncatingIfNeeded: line.lowerBound), nameEnd: UInt32(truncatingIfNeeded: nameEnd),
+            valueStart: UInt32(truncatingIfNeeded: valueStart), valueEnd: UInt32(truncatingIfNeeded: valueEnd),
+            lineStart: UInt32(truncatingIfNeeded: line.lowerBound), lineEnd: UInt32(truncatingIfNeeded: end + 2))
+    }
+}

@@ -1,0 +1,267 @@
+/// The head-specific half of a parser: start-line grammar and the framing rules applied once
+/// the head is complete. `RequestHead` and `ResponseHead` conform.
+protocol ParsedHead {
+    var fields: HeaderFields { get set }
+    /// Request parsers skip empty lines before the request line (RFC 9112 §2.2); response parsers do not.
+    static var skipsLeadingEmptyLines: Bool { get }
+    static func startLineLimit(_ limits: Limits) -> (bytes: Int, error: ParseError)
+    mutating func parseStartLine(_ line: Range<Int>) throws(ParseError)
+    mutating func completeHead(limits: Limits, requestMethod: Method) throws(ParseError) -> BodyFraming
+}
+
+/// The state machine shared by requests and responses: line accumulation for the head and the
+/// trailers, and body decoding (Content-Length, chunked, until close, tunnel).
+///
+/// Invariants: head bytes never exceed `limits.maxHeadBytes`, a line never exceeds its limit,
+/// and nothing is stored before its limit is checked. After an error every call rethrows it.
+struct MessageParser: Sendable {
+    enum Phase: Sendable, Equatable {
+        case startLine
+        case fieldLines
+        case fixedBody
+        case untilClose
+        case chunkSizeLine
+        case chunkData
+        case chunkDataCR
+        case chunkDataLF
+        case trailerLines
+        case messageEnd
+        case tunnel
+        case failed(ParseError)
+    }
+
+    let limits: Limits
+    var phase = Phase.startLine
+    /// Start of the current line in the storage being filled (head or trailers).
+    var lineStart = 0
+    /// Empty lines skipped before a request line, counted against the request-line limit.
+    var skippedBytes = 0
+    /// Body bytes still expected: of a Content-Length body, or of the current chunk.
+    var remaining: UInt64 = 0
+    /// Decoded body bytes so far (checked against `limits.maxBodyBytes`).
+    var bodyBytes: UInt64 = 0
+    var chunkLine = ChunkSizeLine()
+    var trailers = HeaderFields()
+    /// True once a message completed; storage is cleared when the next one starts.
+    var needsReset = false
+    /// Bytes consumed since the parser was created.
+    var streamOffset: UInt64 = 0
+    /// Stream offset at which the error was found, once failed.
+    var errorOffset: UInt64?
+
+    init(limits: Limits) {
+        self.limits = limits
+    }
+
+    /// True between messages: no byte of a next message has been stored (empty lines that
+    /// precede a request line do not count).
+    func isIdle(headBytes: Int) -> Bool {
+        phase == .startLine && (needsReset || headBytes == 0)
+    }
+
+    mutating func parse<Head: ParsedHead>(_ input: Span<UInt8>, head: inout Head, requestMethod: Method) throws(ParseError) -> ParseStep {
+        if case .failed(let error) = phase { throw error }
+        var offset = 0
+        do {
+            let step = try step(input, &offset, head: &head, requestMethod: requestMethod)
+            streamOffset &+= UInt64(step.consumed)
+            return step
+        } catch {
+            errorOffset = streamOffset &+ UInt64(offset)
+            phase = .failed(error)
+            throw error
+        }
+    }
+
+    /// The end of the stream. Returns `.messageComplete` when it ends an until-close body,
+    /// `.needMore` when it falls between messages, and throws `.truncatedMessage` otherwise.
+    mutating func finish(headBytes: Int) throws(ParseError) -> ParseEvent {
+        if case .failed(let error) = phase { throw error }
+        switch phase {
+        case .untilClose:
+            phase = .startLine
+            needsReset = true
+            return .messageComplete
+        case .tunnel:
+            return .needMore
+        default:
+            if isIdle(headBytes: headBytes) { return .needMore }
+            phase = .failed(.truncatedMessage)
+            errorOffset = streamOffset
+            throw .truncatedMessage
+        }
+    }
+
+    private mutating func step<Head: ParsedHead>(_ input: Span<UInt8>, _ offset: inout Int, head: inout Head, requestMethod: Method) throws(ParseError) -> ParseStep {
+        while true {
+            switch phase {
+            case .startLine, .fieldLines:
+                if offset == input.count { return ParseStep(.needMore, consumed: offset) }
+                if needsReset {
+                    head.fields.removeAll()
+                    trailers.removeAll()
+                    needsReset = false
+                    lineStart = 0
+                    skippedBytes = 0
+                    bodyBytes = 0
+                }
+                if try readHeadLine(input, &offset, head: &head, requestMethod: requestMethod) {
+                    return ParseStep(.headComplete, consumed: offset)
+                }
+            case .fixedBody, .chunkData:
+                if remaining == 0 {
+                    phase = phase == .fixedBody ? .messageEnd : .chunkDataCR
+                    continue
+                }
+                let available = input.count - offset
+                if available == 0 { return ParseStep(.needMore, consumed: offset) }
+                let take = UInt64(available) < remaining ? available : Int(remaining)
+                remaining -= UInt64(take)
+                let range = offset..<(offset + take)
+                offset += take
+                return ParseStep(.body(range), consumed: offset)
+            case .untilClose, .tunnel:
+                let available = input.count - offset
+                if available == 0 { return ParseStep(.needMore, consumed: offset) }
+                if phase == .untilClose { try countBody(UInt64(available)) }
+                let range = offset..<input.count
+                offset = input.count
+                return ParseStep(.body(range), consumed: offset)
+            case .chunkSizeLine:
+                while offset < input.count {
+                    let b = input[offset]
+                    offset += 1
+                    if try chunkLine.feed(b, maxExtensionBytes: limits.maxChunkExtensionBytes) {
+                        let size = chunkLine.size
+                        chunkLine.reset()
+                        if size == 0 {
+                            phase = .trailerLines
+                            lineStart = 0
+                        } else {
+                            try countBody(size)
+                            remaining = size
+                            phase = .chunkData
+                        }
+                        break
+                    }
+                }
+                if phase == .chunkSizeLine { return ParseStep(.needMore, consumed: offset) }
+            case .chunkDataCR, .chunkDataLF:
+                // RFC 9112 §7.1: chunk-data is followed by exactly CRLF.
+                if offset == input.count { return ParseStep(.needMore, consumed: offset) }
+                let expected = phase == .chunkDataCR ? ByteClass.cr : ByteClass.lf
+                guard input[offset] == expected else { throw .invalidChunkTerminator }
+                offset += 1
+                phase = phase == .chunkDataCR ? .chunkDataLF : .chunkSizeLine
+            case .trailerLines:
+                if offset == input.count { return ParseStep(.needMore, consumed: offset) }
+                if try readTrailerLine(input, &offset) {
+                    phase = .messageEnd
+                }
+            case .messageEnd:
+                phase = .startLine
+                needsReset = true
+                return ParseStep(.messageComplete, consumed: offset)
+            case .failed(let error):
+                throw error
+            }
+        }
+    }
+
+    private mutating func countBody(_ n: UInt64) throws(ParseError) {
+        let (total, overflow) = bodyBytes.addingReportingOverflow(n)
+        if overflow { throw .bodyTooLarge }
+        if let max = limits.maxBodyBytes, total > max { throw .bodyTooLarge }
+        bodyBytes = total
+    }
+
+    /// Appends the current line's bytes from `input` to `storage`, checking the limits first.
+    /// Returns true when the line's LF has been stored (the line is `storage[lineStart...]`).
+    private static func accumulateLine(_ input: Span<UInt8>, _ offset: inout Int, into storage: inout [UInt8],
+                                       lineStart: Int, skippedBytes: Int, lineLimit: Int, lineError: ParseError,
+                                       totalLimit: Int, totalError: ParseError) throws(ParseError) -> Bool {
+        let lineSoFar = storage.count - lineStart + skippedBytes
+        // Never scan past what the line may still hold: a missing LF fails at the limit.
+        let budget = lineLimit - lineSoFar
+        let scanEnd = min(input.count, offset + max(budget, 0))
+        var i = offset
+        while i < scanEnd && input[i] != ByteClass.lf { i += 1 }
+        let complete = i < scanEnd
+        let take = complete ? i + 1 - offset : scanEnd - offset
+        if !complete && scanEnd < input.count { throw lineError }   // the line is longer than its limit
+        if storage.count + take > totalLimit { throw totalError }
+        storage.append(input, offset..<(offset + take))
+        offset += take
+        return complete
+    }
+
+    /// Reads one head line; returns true when the head is complete.
+    private mutating func readHeadLine<Head: ParsedHead>(_ input: Span<UInt8>, _ offset: inout Int, head: inout Head, requestMethod: Method) throws(ParseError) -> Bool {
+        let isStart = phase == .startLine
+        let (lineLimit, lineError) = isStart ? Head.startLineLimit(limits)
+            : (limits.maxFieldLineBytes, ParseError.fieldLineTooLong)
+        guard try Self.accumulateLine(input, &offset, into: &head.fields.bytes, lineStart: lineStart,
+                                      skippedBytes: skippedBytes, lineLimit: lineLimit, lineError: lineError,
+                                 totalLimit: limits.maxHeadBytes, totalError: .headTooLarge)
+        else { return false }
+        let lineEnd = head.fields.bytes.count
+        let content = try Self.lineContent(head.fields.bytes, lineStart..<lineEnd)
+        if isStart {
+            if content.isEmpty {
+                // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+                guard Head.skipsLeadingEmptyLines else { throw .invalidStatusLine }
+                skippedBytes += lineEnd - lineStart
+                head.fields.bytes.removeSubrange(lineStart..<lineEnd)
+                return false
+            }
+            try head.parseStartLine(content)
+            phase = .fieldLines
+            skippedBytes = 0
+        } else if content.isEmpty {
+            let framing = try head.completeHead(limits: limits, requestMethod: requestMethod)
+            enterBody(framing)
+            return true
+        } else {
+            guard head.fields.entries.count < limits.maxFieldCount else { throw .tooManyFields }
+            let entry = try FieldLine.parse(head.fields.bytes.span, content)
+            head.fields.entries.append(entry)
+        }
+        lineStart = lineEnd
+        return false
+    }
+
+    /// Reads one trailer line into `trailers`; returns true at the empty line that ends them.
+    private mutating func readTrailerLine(_ input: Span<UInt8>, _ offset: inout Int) throws(ParseError) -> Bool {
+        guard try Self.accumulateLine(input, &offset, into: &trailers.bytes, lineStart: lineStart,
+                                      skippedBytes: 0, lineLimit: limits.maxFieldLineBytes,
+                                 lineError: .fieldLineTooLong, totalLimit: limits.maxTrailerBytes,
+                                 totalError: .trailerTooLarge)
+        else { return false }
+        let lineEnd = trailers.bytes.count
+        let content = try Self.lineContent(trailers.bytes, lineStart..<lineEnd)
+        if content.isEmpty { return true }
+        guard trailers.entries.count < limits.maxTrailerFieldCount else { throw .tooManyTrailerFields }
+        // RFC 9110 §6.5: trailer fields follow the field-line grammar.
+        trailers.entries.append(try FieldLine.parse(trailers.bytes.span, content))
+        lineStart = lineEnd
+        return false
+    }
+
+    /// The line without its CRLF. RFC 9112 §2.2: lines end in CRLF; a bare LF is rejected here
+    /// (our documented choice: a lone LF is how request smuggling through lenient parsers starts).
+    private static func lineContent(_ storage: [UInt8], _ line: Range<Int>) throws(ParseError) -> Range<Int> {
+        guard line.count >= 2, storage[line.upperBound - 2] == ByteClass.cr else { throw .bareLF }
+        return line.lowerBound..<(line.upperBound - 2)
+    }
+
+    private mutating func enterBody(_ framing: BodyFraming) {
+        lineStart = 0
+        switch framing {
+        case .none: phase = .messageEnd
+        case .contentLength(let n): remaining = n; phase = .fixedBody
+        case .chunked: chunkLine.reset(); phase = .chunkSizeLine
+        case .untilClose: phase = .untilClose
+        case .tunnel: phase = .tunnel
+        }
+    }
+}
