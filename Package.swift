@@ -25,7 +25,8 @@ let package = Package(
     targets: [
         .target(name: "SafeParse", swiftSettings: strict),
         .target(name: "CSeccomp", linkerSettings: [.linkedLibrary("seccomp")]),
-        .target(name: "Proxy", dependencies: ["SafeParse", "CSeccomp"], swiftSettings: strict),
+        .target(name: "CSystemShims"),
+        .target(name: "Proxy", dependencies: ["SafeParse", "CSeccomp", "CSystemShims"], swiftSettings: strict),
         .executableTarget(name: "ProxyCLI", dependencies: ["Proxy"], swiftSettings: strict),
         .testTarget(name: "SafeParseTests", dependencies: ["SafeParse"], swiftSettings: strict),
     ],

@@ -1,8 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Proxy
 
 @main
 struct ProxyCommand {
     static func main() {
-        print("portcullis \(PortcullisVersion.string) (libseccomp \(PortcullisVersion.seccompLibrary))")
+        let arguments = Array(Swift.CommandLine.arguments.dropFirst())
+        do {
+            switch try Proxy.CommandLine.parse(arguments) {
+            case .help(let text):
+                print(text)
+                exit(0)
+            case .run(let box):
+                exit(ProxyServer.run(box.config))
+            }
+        } catch {
+            ProxyServer.printError("proxy: \(error.message)\n\(Proxy.CommandLine.usage)\n")
+            exit(2)
+        }
     }
 }

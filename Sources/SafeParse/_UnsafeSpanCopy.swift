@@ -4,9 +4,9 @@
 // pointer never leaves the closure. Covered by the ASan test run and the parser fuzz targets.
 
 extension Array where Element == UInt8 {
-    /// Appends `span[range]`. Traps (our bug, not input) if `range` is not within `span`.
-    @inline(__always)
-    mutating func append(_ span: Span<UInt8>, _ range: Range<Int>) {
+    /// Appends `span[range]`. Traps (a caller's bug, not input) if `range` is not within `span`.
+    @inlinable
+    public mutating func append(_ span: Span<UInt8>, _ range: Range<Int>) {
         precondition(range.lowerBound >= 0 && range.upperBound <= span.count, "copy range outside input")
         unsafe span.withUnsafeBufferPointer { buffer in
             unsafe self.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[range]))

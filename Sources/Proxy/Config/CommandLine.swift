@@ -1,0 +1,153 @@
+/// The command line: exactly the spec's `proxy [-p port] [-c model] [-t num_threads]
+/// [-m cache_size_mb] [-v]`, their long forms, a bare positional port (as the CS:APP proxy
+/// lab runs `proxy 15213`), and options for addresses, access, timeouts and limits.
+/// Parsing is separate from running so that tests can check every message and exit status.
+public enum CommandLine {
+    public enum Outcome: Equatable {
+        case run(ProxyConfigurationBox)
+        case help(String)
+    }
+
+    /// A usage error: the message to print; the process exits 2.
+    public struct UsageError: Error, Equatable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    public static let usage = """
+    Usage: proxy [-p port] [-c iterative|fork|thread|pool|epoll] [-t num_threads] [-m cache_size_mb] [-v] [port]
+
+    Options:
+      -p, --port N               Listen port (default 8080)
+      -c, --concurrency MODEL    iterative, fork, thread, pool or epoll (default pool)
+      -t, --threads N            Worker threads for pool (default 4)
+      -m, --cache-mb N           Max cache size in MB (default 10)
+      -v, --verbose              Verbose logging (DEBUG lines)
+      -h, --help                 Show this help
+          --listen ADDR          Listen address, repeatable (default 0.0.0.0; e.g. --listen :: for IPv6)
+          --allow CIDR           Allowed client block, repeatable; replaces the default 127.0.0.0/8 and ::1
+          --via-name NAME        Name used in Via and for loop detection (default: host name)
+          --max-connections N    Open client connections at once (default 1024)
+          --queue-capacity N     Pool queue bound; when full new connections get 503 (default 128)
+          --client-head-timeout MS   Time to receive a request head (default 30000)
+          --client-idle-timeout MS   Keep-alive idle time between requests (default 75000)
+          --connect-timeout MS       Upstream connect timeout (default 10000)
+          --response-timeout MS      Time to the upstream response head (default 60000)
+          --body-idle-timeout MS     Longest gap between body bytes, either way (default 60000)
+          --drain-timeout MS         Grace period for in-flight requests on SIGTERM (default 10000)
+          --max-request-line BYTES   Request line limit, 414 above (default 8192)
+          --max-header-line BYTES    One header line limit, 431 above (default 8192)
+          --max-headers N            Header field count limit, 431 above (default 100)
+          --max-head BYTES           Whole request head limit, 431 above (default 65536)
+          --max-body BYTES           Request body limit, 413 above (default unlimited)
+    """
+
+    public static func parse(_ arguments: [String]) throws(UsageError) -> Outcome {
+        var config = ProxyConfiguration()
+        var listen: [String] = []
+        var allow: [CIDR] = []
+        var portSeen = false
+        var i = 0
+
+        func value(_ option: String) throws(UsageError) -> String {
+            i += 1
+            guard i < arguments.count else { throw UsageError(message: "option \(option) needs a value") }
+            return arguments[i]
+        }
+        func number<T: FixedWidthInteger>(_ option: String, _ text: String, _ range: ClosedRange<T>) throws(UsageError) -> T {
+            guard let n = T(text), range.contains(n) else {
+                throw UsageError(message: "invalid value '\(text)' for \(option): expected a number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return n
+        }
+        func setPort(_ option: String, _ text: String) throws(UsageError) {
+            if portSeen { throw UsageError(message: "port given twice") }
+            config.port = try number(option, text, 1...65535)
+            portSeen = true
+        }
+
+        while i < arguments.count {
+            let arg = arguments[i]
+            // Accept --option=value as well as --option value.
+            var option = arg
+            var inline: String?
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                option = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            func next() throws(UsageError) -> String {
+                if let inline { return inline }
+                return try value(option)
+            }
+            switch option {
+            case "-h", "--help":
+                return .help(usage)
+            case "-p", "--port":
+                try setPort(option, try next())
+            case "-c", "--concurrency":
+                let text = try next()
+                guard let model = ConcurrencyModel(rawValue: text) else {
+                    throw UsageError(message: "unknown concurrency model '\(text)': expected iterative, fork, thread, pool or epoll")
+                }
+                config.model = model
+            case "-t", "--threads": config.threads = try number(option, try next(), 1...1024)
+            case "-m", "--cache-mb": config.cacheMegabytes = try number(option, try next(), 0...1_048_576)
+            case "-v", "--verbose": config.verbose = true
+            case "--listen":
+                let text = try next()
+                let host = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
+                guard SocketAddress(numericHost: host, port: 0) != nil else {
+                    throw UsageError(message: "invalid listen address '\(text)': expected a numeric IPv4 or IPv6 address")
+                }
+                listen.append(host)
+            case "--allow":
+                let text = try next()
+                guard let block = CIDR(text) else { throw UsageError(message: "invalid CIDR '\(text)' for --allow") }
+                allow.append(block)
+            case "--via-name":
+                let text = try next()
+                guard !text.isEmpty, text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x2C }) else {
+                    throw UsageError(message: "invalid --via-name '\(text)': use letters, digits and punctuation, no spaces or commas")
+                }
+                config.viaName = text
+            case "--max-connections": config.maxConnections = try number(option, try next(), 1...1_000_000)
+            case "--queue-capacity": config.queueCapacity = try number(option, try next(), 1...1_000_000)
+            case "--client-head-timeout": config.timeouts.clientHeadMs = try number(option, try next(), 1...86_400_000)
+            case "--client-idle-timeout": config.timeouts.clientIdleMs = try number(option, try next(), 1...86_400_000)
+            case "--connect-timeout": config.timeouts.upstreamConnectMs = try number(option, try next(), 1...86_400_000)
+            case "--response-timeout": config.timeouts.upstreamResponseMs = try number(option, try next(), 1...86_400_000)
+            case "--body-idle-timeout": config.timeouts.bodyIdleMs = try number(option, try next(), 1...86_400_000)
+            case "--drain-timeout": config.timeouts.drainMs = try number(option, try next(), 0...86_400_000)
+            case "--max-request-line": config.requestLimits.maxRequestLineBytes = try number(option, try next(), 64...1 << 20)
+            case "--max-header-line": config.requestLimits.maxFieldLineBytes = try number(option, try next(), 64...1 << 20)
+            case "--max-headers": config.requestLimits.maxFieldCount = try number(option, try next(), 1...10_000)
+            case "--max-head": config.requestLimits.maxHeadBytes = try number(option, try next(), 256...1 << 24)
+            case "--max-body": config.requestLimits.maxBodyBytes = try number(option, try next(), 0...UInt64(Int64.max))
+            default:
+                if arg.hasPrefix("-") { throw UsageError(message: "unknown option '\(arg)'") }
+                try setPort("port", arg)
+            }
+            i += 1
+        }
+        if !listen.isEmpty { config.listenAddresses = listen }
+        if !allow.isEmpty { config.allow = allow }
+        guard ConcurrencyModel.implemented.contains(config.model) else {
+            throw UsageError(message: "concurrency model '\(config.model.rawValue)' is not built yet; available: "
+                + ConcurrencyModel.implemented.map(\.rawValue).joined(separator: ", "))
+        }
+        return .run(ProxyConfigurationBox(config))
+    }
+}
+
+/// Equatable wrapper so `Outcome` can be compared in tests (configurations compare by fields
+/// that matter to the command line).
+public struct ProxyConfigurationBox: Equatable {
+    public let config: ProxyConfiguration
+    public init(_ config: ProxyConfiguration) { self.config = config }
+    public static func == (a: Self, b: Self) -> Bool {
+        a.config.port == b.config.port && a.config.model == b.config.model && a.config.threads == b.config.threads
+            && a.config.cacheMegabytes == b.config.cacheMegabytes && a.config.verbose == b.config.verbose
+            && a.config.listenAddresses == b.config.listenAddresses && a.config.allow == b.config.allow
+            && a.config.timeouts == b.config.timeouts && a.config.requestLimits == b.config.requestLimits
+    }
+}

@@ -1,0 +1,37 @@
+public import SafeParse
+
+/// Everything the engine is configured with. Each field documents its unit and default;
+/// `ProxyCLI` maps command-line options onto it.
+public struct ProxyConfiguration: Sendable {
+    /// TCP port to listen on (`-p`). Default 8080.
+    public var port: UInt16 = 8080
+    /// Addresses to listen on (`--listen`, repeatable). Default IPv4 0.0.0.0 only.
+    public var listenAddresses: [String] = ["0.0.0.0"]
+    /// Concurrency model (`-c`). Default `pool`.
+    public var model: ConcurrencyModel = .pool
+    /// Worker threads of the pool (`-t`). Default 4.
+    public var threads: Int = 4
+    /// Cache size in MiB (`-m`). Default 10. Used by the cache once it exists.
+    public var cacheMegabytes: Int = 10
+    /// DEBUG lines in the log (`-v`).
+    public var verbose = false
+    /// Clients allowed to use the proxy (`--allow`, repeatable). Default loopback only.
+    public var allow: [CIDR] = CIDR.loopback
+    /// Name put in `Via` and used for loop detection (`--via-name`). Default the host name.
+    public var viaName: String = Sys.hostName()
+    /// Open client connections at once (thread model: threads). Over it: 503. Default 1024.
+    public var maxConnections: Int = 1024
+    /// Accepted connections waiting for a pool worker. Full: 503 with Retry-After. Default 128.
+    public var queueCapacity: Int = 128
+    /// Bytes read from a socket at once; also the most buffered per direction. Default 16 KiB.
+    public var ioBufferBytes: Int = 16 * 1024
+    /// Log lines buffered before new ones are dropped (and counted). Default 8192.
+    public var logBufferLines: Int = 8192
+    public var timeouts = Timeouts()
+    /// Parser limits for client requests.
+    public var requestLimits = Limits.default
+    /// Parser limits for origin responses (bodies are unbounded: they stream).
+    public var responseLimits = Limits.default
+
+    public init() {}
+}

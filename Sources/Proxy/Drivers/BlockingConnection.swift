@@ -1,0 +1,273 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one client connection to completion on the calling thread: a small poll(2) loop over
+/// the client socket, the upstream socket and the connection's timer, carrying out the
+/// `ConnectionMachine`'s actions. Used by the iterative, thread and pool models (and, later,
+/// by fork children). Holds no HTTP logic.
+///
+/// Sockets are non-blocking; writes wait for POLLOUT, bounded by the body-idle timeout, so a
+/// client that stops reading cannot hold a worker forever. Reads are at most
+/// `ioBufferBytes`, and the machine's interest flags stop reading a side whose data cannot be
+/// used yet, so buffering per connection stays bounded.
+final class BlockingConnection {
+    private let engine: EngineContext
+    private let log: LogBuffer
+    private let clientFD: Int32
+    private var upstreamFD: Int32 = -1
+    private var connecting: (addresses: [SocketAddress], next: Int, host: String)?
+    private var machine: ConnectionMachine
+    private var deadline: UInt64?
+    private var readBuffer: [UInt8]
+    private var clientOpen = true
+    private var pending: [ConnectionAction] = []
+
+    /// Most time a poll waits, so a drain request is noticed promptly (milliseconds).
+    static let maxPollMs: Int32 = 250
+
+    init(engine: EngineContext, clientFD: Int32, peer: SocketAddress, log: LogBuffer) {
+        self.engine = engine
+        self.log = log
+        self.clientFD = clientFD
+        machine = ConnectionMachine(engine: engine, client: peer)
+        readBuffer = [UInt8](repeating: 0, count: engine.config.ioBufferBytes)
+    }
+
+    /// Serves the connection until the machine closes it, then releases every descriptor.
+    func run() {
+        engine.stats.activeConnections.add(1, ordering: .relaxed)
+        defer {
+            closeUpstream()
+            Sys.close(clientFD)
+            engine.stats.activeConnections.subtract(1, ordering: .relaxed)
+            log.flush()
+        }
+        var out: [ConnectionAction] = []
+        machine.start(now: Sys.monotonicNanoseconds(), into: &out)
+        perform(out)
+        while clientOpen && !machine.isClosed {
+            if engine.isDraining && machine.isBetweenRequests {
+                break
+            }
+            turn()
+            log.flush()
+        }
+    }
+
+    /// One poll and the events it reports.
+    private func turn() {
+        var fds: [pollfd] = [pollfd(fd: clientFD, events: machine.wantsClientBytes ? Int16(POLLIN) : 0, revents: 0)]
+        let upstreamIndex = upstreamFD >= 0 ? 1 : -1
+        if upstreamFD >= 0 {
+            let events: Int16 = connecting != nil ? Int16(POLLOUT) : (machine.wantsUpstreamBytes ? Int16(POLLIN) : 0)
+            fds.append(pollfd(fd: upstreamFD, events: events, revents: 0))
+        }
+        var timeout = Self.maxPollMs
+        if let deadline {
+            let now = Sys.monotonicNanoseconds()
+            let remaining = deadline > now ? (deadline - now + 999_999) / 1_000_000 : 0
+            timeout = Int32(min(UInt64(timeout), remaining))
+        }
+        do {
+            _ = try Sys.poll(&fds, timeoutMs: timeout)
+        } catch {
+            event { $0.clientFailed(error.description, now: $1, into: &$2) }
+            return
+        }
+        let now = Sys.monotonicNanoseconds()
+        if let deadline, now >= deadline {
+            self.deadline = nil
+            event { $0.timerFired(now: $1, into: &$2) }
+        }
+        if upstreamIndex >= 0, upstreamFD >= 0, fds[upstreamIndex].revents != 0 {
+            if connecting != nil {
+                finishConnect()
+            } else {
+                readUpstream()
+            }
+        }
+        let clientEvents = fds[0].revents
+        if clientOpen && !machine.isClosed && clientEvents != 0 {
+            if machine.wantsClientBytes || clientEvents & Int16(POLLERR | POLLHUP) != 0 {
+                readClient()
+            }
+        }
+    }
+
+    // MARK: - Events
+
+    /// Feeds one event to the machine and carries out what it asks.
+    private func event(_ body: (inout ConnectionMachine, UInt64, inout [ConnectionAction]) -> Void) {
+        var out: [ConnectionAction] = []
+        body(&machine, Sys.monotonicNanoseconds(), &out)
+        perform(out)
+    }
+
+    private func readClient() {
+        do {
+            let n = try Sys.read(clientFD, into: &readBuffer, max: readBuffer.count)
+            if n == 0 {
+                event { $0.clientClosed(now: $1, into: &$2) }
+            } else {
+                let received = readBuffer // shares storage; dies before the next read
+                let span = received.span.extracting(0..<n)
+                var out: [ConnectionAction] = []
+                machine.clientReceived(span, now: Sys.monotonicNanoseconds(), into: &out)
+                perform(out)
+            }
+        } catch {
+            if error.isWouldBlock { return }
+            event { $0.clientFailed(error.message, now: $1, into: &$2) }
+        }
+    }
+
+    private func readUpstream() {
+        do {
+            let n = try Sys.read(upstreamFD, into: &readBuffer, max: readBuffer.count)
+            if n == 0 {
+                event { $0.upstreamClosed(now: $1, into: &$2) }
+            } else {
+                let received = readBuffer // shares storage; dies before the next read
+                let span = received.span.extracting(0..<n)
+                var out: [ConnectionAction] = []
+                machine.upstreamReceived(span, now: Sys.monotonicNanoseconds(), into: &out)
+                perform(out)
+            }
+        } catch {
+            if error.isWouldBlock { return }
+            event { $0.upstreamFailed(.reset(error.message), now: $1, into: &$2) }
+        }
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ actions: [ConnectionAction]) {
+        pending.append(contentsOf: actions)
+        // Actions may raise events (a failed write), whose actions queue behind; one drain loop.
+        guard pending.count == actions.count else { return }
+        var index = 0
+        while index < pending.count {
+            let action = pending[index]
+            index += 1
+            switch action {
+            case .writeClient(let bytes):
+                guard clientOpen else { continue }
+                if let failure = writeAll(clientFD, bytes) {
+                    var out: [ConnectionAction] = []
+                    machine.clientFailed(failure, now: Sys.monotonicNanoseconds(), into: &out)
+                    pending.append(contentsOf: out)
+                }
+            case .writeUpstream(let bytes):
+                guard upstreamFD >= 0 else { continue }
+                if let failure = writeAll(upstreamFD, bytes) {
+                    var out: [ConnectionAction] = []
+                    machine.upstreamFailed(.reset(failure), now: Sys.monotonicNanoseconds(), into: &out)
+                    pending.append(contentsOf: out)
+                }
+            case .connectUpstream(let host, let port):
+                var out: [ConnectionAction] = []
+                startConnect(host: host, port: port, into: &out)
+                pending.append(contentsOf: out)
+            case .closeUpstream:
+                closeUpstream()
+            case .closeClient:
+                closeClient()
+            case .armTimer(_, let ms):
+                deadline = Sys.monotonicNanoseconds() &+ ms &* 1_000_000
+            case .cancelTimer:
+                deadline = nil
+            case .log(let record):
+                log.log(record)
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes everything, waiting for POLLOUT as needed. Returns an error text on failure.
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
+        var offset = 0
+        let limit = engine.config.timeouts.bodyIdleMs
+        while offset < bytes.count {
+            do {
+                let n = try Sys.send(fd, bytes[offset...])
+                offset += n
+            } catch {
+                guard error.isWouldBlock else { return error.message }
+                var fds = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)]
+                let ready = (try? Sys.poll(&fds, timeoutMs: Int32(min(limit, UInt64(Int32.max))))) ?? 0
+                if ready == 0 { return "write timed out" }
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Upstream connection
+
+    private func startConnect(host: String, port: UInt16, into out: inout [ConnectionAction]) {
+        closeUpstream()
+        switch Resolver.resolve(host: host, port: port) {
+        case .failure(let failure):
+            machine.upstreamFailed(.resolve(failure.message), now: Sys.monotonicNanoseconds(), into: &out)
+        case .success(let addresses):
+            connecting = (addresses, 0, host)
+            tryNextAddress(lastError: "no address", into: &out)
+        }
+    }
+
+    /// Starts a connect to the next address; reports failure when none is left.
+    private func tryNextAddress(lastError: String, into out: inout [ConnectionAction]) {
+        var lastError = lastError
+        while let state = connecting, state.next < state.addresses.count {
+            let address = state.addresses[state.next]
+            connecting?.next += 1
+            do {
+                let (fd, inProgress) = try Socket.startConnect(to: address)
+                upstreamFD = fd
+                if !inProgress {
+                    connecting = nil
+                    machine.upstreamConnected(now: Sys.monotonicNanoseconds(), into: &out)
+                }
+                return
+            } catch {
+                lastError = error.message
+            }
+        }
+        connecting = nil
+        machine.upstreamFailed(.connect(lastError), now: Sys.monotonicNanoseconds(), into: &out)
+    }
+
+    private func finishConnect() {
+        let error = Sys.socketError(upstreamFD)
+        var out: [ConnectionAction] = []
+        if error == 0 {
+            connecting = nil
+            machine.upstreamConnected(now: Sys.monotonicNanoseconds(), into: &out)
+        } else {
+            Sys.close(upstreamFD)
+            upstreamFD = -1
+            tryNextAddress(lastError: SystemError(call: "connect", errno: error).message, into: &out)
+        }
+        perform(out)
+    }
+
+    private func closeUpstream() {
+        if upstreamFD >= 0 {
+            Sys.close(upstreamFD)
+            upstreamFD = -1
+        }
+        connecting = nil
+    }
+
+    /// Closes the client side after draining unread input, so the kernel does not answer our
+    /// last response with a reset that could destroy it (a "lingering close", bounded).
+    private func closeClient() {
+        guard clientOpen else { return }
+        clientOpen = false
+        var drained = 0
+        while drained < 64 * 1024, let n = try? Sys.read(clientFD, into: &readBuffer, max: readBuffer.count), n > 0 {
+            drained += n
+        }
+        Sys.shutdownWrite(clientFD)
+    }
+}

@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
+
+/// The listening sockets and the shutdown signal, polled together by the accepting thread.
+/// SIGINT, SIGTERM and SIGHUP are blocked in every thread and read from a signalfd, so no
+/// signal handler ever runs concurrently with the engine.
+public final class Listener {
+    public let fds: [Int32]
+    public let addresses: [SocketAddress]
+    let signalFD: Int32
+
+    /// Binds every address of the configuration. Must run before any thread is started so
+    /// that all threads inherit the blocked signal mask.
+    public init(config: ProxyConfiguration) throws(SystemError) {
+        let sfd = portcullis_signalfd_for_shutdown()
+        if sfd < 0 { throw SystemError(call: "signalfd", errno: errno) }
+        signalFD = sfd
+        var fds: [Int32] = []
+        var addresses: [SocketAddress] = []
+        do throws(SystemError) {
+            for text in config.listenAddresses {
+                guard let address = SocketAddress(numericHost: text, port: config.port) else {
+                    throw SystemError(call: "listen address \(text)", errno: EINVAL)
+                }
+                fds.append(try Socket.listen(on: address))
+                addresses.append(address)
+            }
+        } catch {
+            for fd in fds { Sys.close(fd) }
+            Sys.close(sfd)
+            throw error
+        }
+        self.fds = fds
+        self.addresses = addresses
+    }
+
+    public enum Wake {
+        case connection(fd: Int32, peer: SocketAddress)
+        case shutdown(signal: Int32)
+        case idle
+    }
+
+    /// Waits up to `timeoutMs` for a connection or a shutdown signal.
+    public func next(timeoutMs: Int32 = 1000) -> Wake {
+        var polled = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        polled.append(pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0))
+        guard (try? Sys.poll(&polled, timeoutMs: timeoutMs)) ?? 0 > 0 else { return .idle }
+        if polled[polled.count - 1].revents != 0 {
+            let signal = portcullis_read_signal(signalFD)
+            if signal > 0 { return .shutdown(signal: signal) }
+        }
+        for (i, p) in polled.dropLast().enumerated() where p.revents != 0 {
+            if let accepted = try? Socket.accept(fds[i]) {
+                return .connection(fd: accepted.fd, peer: accepted.peer)
+            }
+        }
+        return .idle
+    }
+
+    public func close() {
+        for fd in fds { Sys.close(fd) }
+        Sys.close(signalFD)
+    }
+}

@@ -1,0 +1,49 @@
+import SafeParse
+
+/// The timers a connection uses; at most one is armed at a time.
+public enum ConnectionTimer: String, Sendable, Hashable {
+    /// Waiting for a complete request head (slow-loris guard).
+    case clientHead
+    /// A keep-alive client connection idle between requests.
+    case clientIdle
+    /// Establishing the upstream connection.
+    case upstreamConnect
+    /// Waiting for the response head after the request was sent.
+    case upstreamResponse
+    /// Gap between body bytes in either direction.
+    case bodyIdle
+}
+
+/// Why an upstream connection could not be made or was lost. `message` is the system's text.
+public enum UpstreamFailure: Sendable, Hashable {
+    case resolve(String)
+    case connect(String)
+    case timeout
+    case reset(String)
+
+    public var message: String {
+        switch self {
+        case .resolve(let m), .connect(let m), .reset(let m): m
+        case .timeout: "timed out"
+        }
+    }
+}
+
+/// What the state machine asks its driver to do, in order.
+public enum ConnectionAction: Sendable, Hashable {
+    /// Send these bytes to the client (all of them, before anything later in the list).
+    case writeClient([UInt8])
+    /// Send these bytes to the upstream connection.
+    case writeUpstream([UInt8])
+    /// Open a connection to host:port (resolving the name), then report
+    /// `upstreamConnected` or `upstreamFailed`.
+    case connectUpstream(host: String, port: UInt16)
+    /// Close the upstream connection (the machine forgets it).
+    case closeUpstream
+    /// Close the client connection once earlier writes are done. The machine is finished.
+    case closeClient
+    /// Arm the connection's single timer to fire after `milliseconds`, replacing any armed one.
+    case armTimer(ConnectionTimer, milliseconds: UInt64)
+    case cancelTimer
+    case log(LogRecord)
+}

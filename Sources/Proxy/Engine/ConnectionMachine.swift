@@ -1,0 +1,655 @@
+import SafeParse
+
+/// The whole HTTP logic of one client connection, sans I/O.
+///
+/// Drivers feed it events (bytes or EOF from either side, upstream connected or failed, the
+/// timer fired) and carry out the actions it appends to `out`, in order. It never blocks,
+/// reads a clock (callers pass `now`, monotonic nanoseconds) or touches a descriptor, so the
+/// same machine serves every concurrency model and the tests drive it with scripted events.
+///
+/// Flow control: `wantsClientBytes` and `wantsUpstreamBytes` tell the driver which side to
+/// read. Bytes the machine cannot use yet (a pipelined request, a body while the upstream
+/// connects) wait in `backlog`, and the client is not read again until it drains, so at most
+/// one read's worth of bytes is buffered per direction.
+public struct ConnectionMachine {
+    enum Phase: Equatable {
+        /// Waiting for or reading a request head.
+        case awaitingRequest
+        /// Head accepted; upstream connection being opened.
+        case connecting
+        /// Request sent (body may still stream); response being relayed.
+        case exchanging
+        /// Finished; the client close was issued.
+        case closed
+    }
+
+    /// How the response body is framed towards the client.
+    enum ClientFraming: Equatable {
+        case none, passthrough, chunked, closeDelimited
+    }
+
+    /// Bookkeeping of the request in flight.
+    struct Exchange {
+        var method: Method
+        var uri: [UInt8]
+        var host: String
+        var port: UInt16
+        var startedAt: UInt64
+        var clientVersion: HTTPVersion
+        var clientPersistent: Bool
+        var upstreamHead: [UInt8]
+        var requestChunked: Bool
+        var requestComplete = false
+        var requestBodyBytes = 0
+        var responseHeadSent = false
+        var responseFraming = ClientFraming.none
+        var responseComplete = false
+        var upstreamPersistent = false
+        var status = 0
+        var responseBodyBytes = 0
+        var bytesToClient = 0
+        var reusedUpstream = false
+        /// True once the request head was written to an upstream connection.
+        var sentUpstream = false
+        var retried = false
+        var key: String { "\(host):\(port)" }
+    }
+
+    enum Upstream: Equatable {
+        case none
+        case connecting(key: String)
+        case connected(key: String)
+    }
+
+    public let engine: EngineContext
+    public let client: SocketAddress
+    var phase = Phase.awaitingRequest
+    var requestParser: RequestParser
+    var responseParser: ResponseParser
+    var backlog: [UInt8] = []
+    var exchange: Exchange?
+    var upstream = Upstream.none
+    var clientEOF = false
+    var timer: ConnectionTimer?
+    /// True once any byte of the current request arrived (switches idle to head timeout).
+    var requestStarted = false
+
+    public init(engine: EngineContext, client: SocketAddress) {
+        self.engine = engine
+        self.client = client
+        requestParser = RequestParser(limits: engine.config.requestLimits)
+        responseParser = ResponseParser(limits: engine.config.responseLimits)
+    }
+
+    var config: ProxyConfiguration { engine.config }
+    var viaName: String { engine.config.viaName }
+
+    /// True while the machine will consume more client bytes now.
+    public var wantsClientBytes: Bool { phase != .closed && backlog.isEmpty && !clientEOF }
+    /// True while bytes from the upstream are expected (or its close should be noticed).
+    public var wantsUpstreamBytes: Bool {
+        if case .connected = upstream { return phase != .closed }
+        return false
+    }
+    public var isClosed: Bool { phase == .closed }
+    /// True on a keep-alive connection with no request in progress (safe to close on drain).
+    public var isBetweenRequests: Bool { phase == .awaitingRequest && !requestStarted && backlog.isEmpty }
+
+    // MARK: - Events
+
+    /// A client connection was accepted. Checks access and arms the head timer.
+    public mutating func start(now: UInt64, into out: inout [ConnectionAction]) {
+        guard engine.isAllowed(client) else {
+            out.append(.log(LogRecord(.warn, "client_denied", [("client", .text(client.description))])))
+            respondError(403, detail: "Access denied: this proxy only serves allowed clients.", reason: "client_not_allowed",
+                         now: now, close: true, into: &out)
+            return
+        }
+        arm(.clientHead, config.timeouts.clientHeadMs, into: &out)
+    }
+
+    public mutating func clientReceived(_ bytes: Span<UInt8>, now: UInt64, into out: inout [ConnectionAction]) {
+        guard phase != .closed, bytes.count > 0 else { return }
+        engine.stats.bytesFromClients.add(bytes.count, ordering: .relaxed)
+        backlog.append(bytes, 0..<bytes.count)
+        processClient(now: now, into: &out)
+    }
+
+    public mutating func clientClosed(now: UInt64, into out: inout [ConnectionAction]) {
+        guard phase != .closed else { return }
+        clientEOF = true
+        switch phase {
+        case .awaitingRequest:
+            processClient(now: now, into: &out)
+            guard phase == .awaitingRequest else { return }
+            if !backlog.isEmpty || !requestParser.isIdle {
+                out.append(.log(LogRecord(.warn, "client_closed", [("reason", .text("request truncated")), ("client", .text(client.description))])))
+            }
+            closeAll(into: &out)
+        case .connecting, .exchanging:
+            if exchange?.requestComplete != true {
+                out.append(.log(LogRecord(.warn, "client_closed", [("reason", .text("closed during request body"))])))
+                abort(now: now, into: &out)
+            }
+            // A client may half-close after a complete request: the response is still delivered.
+        case .closed:
+            break
+        }
+    }
+
+    /// A write to the client failed (reset, broken pipe): nothing more can be delivered.
+    public mutating func clientFailed(_ message: String, now: UInt64, into out: inout [ConnectionAction]) {
+        guard phase != .closed else { return }
+        out.append(.log(LogRecord(.warn, "client_error", [("error", .text(message))])))
+        abort(now: now, into: &out)
+    }
+
+    public mutating func upstreamConnected(now: UInt64, into out: inout [ConnectionAction]) {
+        guard phase == .connecting, case .connecting(let key) = upstream, var ex = exchange else { return }
+        upstream = .connected(key: key)
+        responseParser = ResponseParser(limits: config.responseLimits)
+        engine.stats.upstreamConnectsNew.add(1, ordering: .relaxed)
+        ex.reusedUpstream = false
+        exchange = ex
+        sendRequestHead(now: now, into: &out)
+        processClient(now: now, into: &out)
+    }
+
+    public mutating func upstreamFailed(_ failure: UpstreamFailure, now: UInt64, into out: inout [ConnectionAction]) {
+        guard let ex = exchange else {
+            upstream = .none
+            return
+        }
+        upstream = .none
+        if phase == .connecting {
+            out.append(.log(LogRecord(.warn, "server_connect_failed", [("host", .text(ex.host)), ("port", .int(Int(ex.port))), ("error", .text(failure.message))])))
+            let status = failure == .timeout ? 504 : 502
+            let detail = failure == .timeout
+                ? "Timed out connecting to origin server: \(ex.host)"
+                : "Could not connect to origin server: \(ex.host)"
+            respondError(status, detail: detail, reason: "upstream_connect_failed", now: now,
+                         close: !ex.requestComplete || !ex.clientPersistent, into: &out)
+        } else if phase == .exchanging {
+            upstreamLost(failure.message, now: now, into: &out)
+        }
+        processClient(now: now, into: &out)
+    }
+
+    public mutating func upstreamReceived(_ bytes: Span<UInt8>, now: UInt64, into out: inout [ConnectionAction]) {
+        guard phase != .closed, case .connected = upstream else { return }
+        guard phase == .exchanging, exchange != nil else {
+            // An idle upstream connection must not send anything: drop it.
+            upstream = .none
+            out.append(.closeUpstream)
+            return
+        }
+        var offset = 0
+        while phase == .exchanging, exchange?.responseComplete == false {
+            let step: ParseStep
+            do {
+                step = try responseParser.parse(bytes.extracting(offset...))
+            } catch {
+                badUpstreamResponse(error, now: now, into: &out)
+                return
+            }
+            switch step.event {
+            case .headComplete:
+                guard relayResponseHead(now: now, into: &out) else { return }
+            case .body(let range):
+                relayResponseBody(bytes.extracting((offset + range.lowerBound)..<(offset + range.upperBound)), now: now, into: &out)
+            case .messageComplete:
+                if responseParser.head.isInterim { break }
+                responseFinished(now: now, into: &out)
+            case .needMore:
+                break
+            }
+            offset += step.consumed
+            if step.event == .needMore { break }
+        }
+        if offset < bytes.count, phase != .closed {
+            // Bytes after a complete response: the origin broke framing. Never reuse it.
+            if case .connected = upstream {
+                upstream = .none
+                out.append(.closeUpstream)
+            }
+        }
+        processClient(now: now, into: &out)
+    }
+
+    public mutating func upstreamClosed(now: UInt64, into out: inout [ConnectionAction]) {
+        guard phase != .closed, case .connected = upstream else { return }
+        guard phase == .exchanging, let ex = exchange, !ex.responseComplete else {
+            upstream = .none
+            out.append(.closeUpstream)
+            return
+        }
+        if ex.responseHeadSent {
+            do {
+                if try responseParser.finish() == .messageComplete {
+                    upstream = .none
+                    out.append(.closeUpstream)
+                    exchange?.upstreamPersistent = false
+                    responseFinished(now: now, into: &out)
+                    processClient(now: now, into: &out)
+                    return
+                }
+            } catch {}
+        }
+        upstreamLost("upstream closed connection", now: now, into: &out)
+        processClient(now: now, into: &out)
+    }
+
+    public mutating func timerFired(now: UInt64, into out: inout [ConnectionAction]) {
+        guard let fired = timer, phase != .closed else { return }
+        timer = nil
+        switch fired {
+        case .clientIdle:
+            closeAll(into: &out)
+        case .clientHead:
+            if requestStarted {
+                out.append(.log(LogRecord(.warn, "client_timeout", [("phase", .text("head")), ("client", .text(client.description))])))
+                respondError(408, detail: "Timed out waiting for the request head.", reason: "client_head_timeout", now: now, close: true, into: &out)
+            } else {
+                closeAll(into: &out)
+            }
+        case .upstreamConnect:
+            upstreamFailed(.timeout, now: now, into: &out)
+            out.append(.closeUpstream)
+        case .upstreamResponse:
+            guard let ex = exchange else { return }
+            out.append(.log(LogRecord(.warn, "server_timeout", [("host", .text(ex.host)), ("phase", .text("response head"))])))
+            upstream = .none
+            out.append(.closeUpstream)
+            respondError(504, detail: "Timed out waiting for origin server: \(ex.host)", reason: "upstream_timeout", now: now, close: true, into: &out)
+        case .bodyIdle:
+            out.append(.log(LogRecord(.warn, "body_timeout", [("client", .text(client.description))])))
+            if exchange?.responseHeadSent == false {
+                respondError(exchange?.requestComplete == false ? 408 : 504, detail: "Timed out during the message body.",
+                             reason: "body_idle_timeout", now: now, close: true, into: &out)
+                if case .connected = upstream { upstream = .none; out.append(.closeUpstream) }
+            } else {
+                abort(now: now, into: &out)
+            }
+        }
+    }
+
+    // MARK: - Client side
+
+    /// Parses buffered client bytes as far as the phase allows. The only place that consumes
+    /// `backlog`; every public event ends by calling it, and nothing it calls re-enters it.
+    private mutating func processClient(now: UInt64, into out: inout [ConnectionAction]) {
+        // Parsing runs even with no new bytes: a head-only request completes with zero bytes.
+        // Move the buffer out so parsing can borrow it while `self` changes.
+        var input = backlog
+        backlog = []
+        var consumed = 0
+        defer {
+            if phase != .closed {
+                if consumed > 0 { input.removeFirst(consumed) }
+                backlog = input
+            }
+        }
+        while phase != .closed {
+            if phase == .connecting { return }
+            if phase == .exchanging && (exchange?.requestComplete ?? true) { return }
+            let step: ParseStep
+            do {
+                step = try requestParser.parse(input.span.extracting(consumed...))
+            } catch {
+                rejectRequest(error, now: now, into: &out)
+                return
+            }
+            if step.consumed > 0 && phase == .awaitingRequest && !requestStarted {
+                requestStarted = true
+                arm(.clientHead, config.timeouts.clientHeadMs, into: &out)
+            }
+            let base = consumed
+            consumed += step.consumed
+            switch step.event {
+            case .needMore:
+                if phase == .awaitingRequest && clientEOF && !requestParser.isIdle {
+                    return // truncated; clientClosed logs it
+                }
+                return
+            case .headComplete:
+                handleRequestHead(now: now, into: &out)
+            case .body(let range):
+                let piece = input.span.extracting((base + range.lowerBound)..<(base + range.upperBound))
+                forwardRequestBody(piece, into: &out)
+            case .messageComplete:
+                exchange?.requestComplete = true
+                if exchange?.requestChunked == true { out.append(.writeUpstream(Array("0\r\n\r\n".utf8))) }
+                if exchange?.responseComplete == true { finishExchange(now: now, into: &out) }
+            }
+        }
+    }
+
+    private mutating func rejectRequest(_ error: ParseError, now: UInt64, into out: inout [ConnectionAction]) {
+        out.append(.log(LogRecord(.warn, "request_rejected", [
+            ("reason", .text(error.code)), ("status", .int(error.status)), ("client", .text(client.description)),
+        ])))
+        if phase == .awaitingRequest || exchange?.responseHeadSent == false {
+            if case .connected = upstream, phase != .awaitingRequest {
+                upstream = .none
+                out.append(.closeUpstream)
+            }
+            respondError(error.status, detail: "Bad request: \(error.reason).", reason: error.code, now: now, close: true, into: &out)
+        } else {
+            abort(now: now, into: &out)
+        }
+    }
+
+    private mutating func handleRequestHead(now: UInt64, into out: inout [ConnectionAction]) {
+        let head = requestParser.head
+        engine.stats.totalRequests.add(1, ordering: .relaxed)
+        let uri = Array(head.targetBytes)
+        out.append(.log(LogRecord(.info, "request_start", [
+            ("method", .bytes(Array(head.methodBytes))), ("uri", .bytes(uri)), ("client", .text(client.description)),
+        ])))
+        let connection: ConnectionOptions
+        do {
+            connection = try ConnectionOptions.parse(head.fields)
+        } catch {
+            rejectRequest(error, now: now, into: &out)
+            return
+        }
+        var persistent = connection.isPersistent(version: head.version)
+        if head.version == .http10 && !connection.close,
+           let proxyConnection = try? ConnectionOptions.parse(head.fields, fieldName: "proxy-connection"), proxyConnection.keepAlive {
+            persistent = true
+        }
+        let bodyPending = head.framing != .none && head.framing != .contentLength(0)
+        var ex = Exchange(method: head.method, uri: uri, host: "", port: 0, startedAt: now, clientVersion: head.version,
+                          clientPersistent: persistent && !clientEOF, upstreamHead: [], requestChunked: head.framing == .chunked)
+        exchange = ex
+        let bytes = head.bytes.span
+        switch head.target {
+        case .origin, .asterisk:
+            refuse(400, "This is a forward proxy: send requests in absolute-form (http://host/path).", "origin_form_not_proxied",
+                   bodyPending: bodyPending, now: now, into: &out)
+            return
+        case .authority:
+            refuse(501, "CONNECT tunnels are not supported by this build.", "connect_not_supported",
+                   bodyPending: bodyPending, now: now, into: &out)
+            return
+        case .absolute(let uriParts):
+            guard uriParts.scheme == .http else {
+                refuse(501, "Only http:// URIs can be proxied.", "scheme_not_supported", bodyPending: bodyPending, now: now, into: &out)
+                return
+            }
+            if Via.contains(head.fields, name: viaName) {
+                out.append(.log(LogRecord(.warn, "loop_detected", [("via", .text(viaName))])))
+                refuse(508, "Request loop detected: this request already passed through \(viaName).", "loop_detected",
+                       bodyPending: bodyPending, now: now, into: &out)
+                return
+            }
+            ex.host = uriParts.authority.normalizedHost(in: bytes)
+            ex.port = uriParts.authority.effectivePort(default: 80)
+            ex.upstreamHead = RequestRewriter.upstreamHead(head, uri: uriParts, connection: connection, viaName: viaName)
+        }
+        exchange = ex
+        phase = .connecting
+        if case .connected(let key) = upstream, key == ex.key {
+            exchange?.reusedUpstream = true
+            engine.stats.upstreamReused.add(1, ordering: .relaxed)
+            responseParser = ResponseParser(limits: config.responseLimits)
+            sendRequestHead(now: now, into: &out)
+            return
+        }
+        if upstream != .none {
+            out.append(.closeUpstream)
+        }
+        upstream = .connecting(key: ex.key)
+        out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))])))
+        out.append(.connectUpstream(host: ex.host, port: ex.port))
+        arm(.upstreamConnect, config.timeouts.upstreamConnectMs, into: &out)
+    }
+
+    /// Answers a request the proxy will not forward. If its body was not read, the connection
+    /// cannot be reused.
+    private mutating func refuse(_ status: Int, _ detail: String, _ reason: String, bodyPending: Bool, now: UInt64, into out: inout [ConnectionAction]) {
+        // Without a body the request is complete and the connection can go on.
+        let close = bodyPending || !(exchange?.clientPersistent ?? false)
+        respondError(status, detail: detail, reason: reason, now: now, close: close, into: &out)
+    }
+
+    private mutating func sendRequestHead(now: UInt64, into out: inout [ConnectionAction]) {
+        guard let ex = exchange else { return }
+        phase = .exchanging
+        if ex.reusedUpstream {
+            out.append(.log(LogRecord(.debug, "server_reuse", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))])))
+        }
+        exchange?.sentUpstream = true
+        out.append(.writeUpstream(ex.upstreamHead))
+        arm(.upstreamResponse, config.timeouts.upstreamResponseMs, into: &out)
+    }
+
+    private mutating func forwardRequestBody(_ piece: Span<UInt8>, into out: inout [ConnectionAction]) {
+        guard piece.count > 0, let ex = exchange else { return }
+        exchange?.requestBodyBytes += piece.count
+        var bytes: [UInt8] = []
+        if ex.requestChunked {
+            bytes.reserveCapacity(piece.count + 12)
+            bytes.append(contentsOf: String(piece.count, radix: 16).utf8)
+            bytes.append(contentsOf: [0x0D, 0x0A])
+            bytes.append(piece, 0..<piece.count)
+            bytes.append(contentsOf: [0x0D, 0x0A])
+        } else {
+            bytes.append(piece, 0..<piece.count)
+        }
+        out.append(.writeUpstream(bytes))
+    }
+
+    // MARK: - Upstream side
+
+    /// Relays a response head. Returns false if the exchange ended (error answered).
+    private mutating func relayResponseHead(now: UInt64, into out: inout [ConnectionAction]) -> Bool {
+        guard var ex = exchange else { return false }
+        let head = responseParser.head
+        if head.isInterim {
+            // 1xx: forward to HTTP/1.1 clients (100 Continue); 101 cannot happen as Upgrade is stripped.
+            if head.status == 101 {
+                badUpstreamResponse(.invalidStatusLine, now: now, into: &out)
+                return false
+            }
+            if ex.clientVersion == .http11 {
+                out.append(.writeClient(ResponseRewriter.interimHead(head)))
+            }
+            return true
+        }
+        let connection = (try? ConnectionOptions.parse(head.fields)) ?? {
+            var o = ConnectionOptions()
+            o.close = true
+            return o
+        }()
+        if head.framing == .chunked || head.framing == .untilClose, !ResponseRewriter.hasOnlyChunkedCoding(head) {
+            badUpstreamResponse(.unsupportedTransferCoding, now: now, into: &out)
+            return false
+        }
+        ex.upstreamPersistent = connection.isPersistent(version: head.version) && head.framing != .untilClose
+        switch head.framing {
+        case .none: ex.responseFraming = .none
+        case .contentLength: ex.responseFraming = .passthrough
+        case .chunked, .untilClose, .tunnel:
+            ex.responseFraming = ex.clientVersion == .http11 ? .chunked : .closeDelimited
+        }
+        if ex.responseFraming == .closeDelimited || clientEOF { ex.clientPersistent = false }
+        if !ex.requestComplete { ex.clientPersistent = false }
+        ex.status = head.status
+        ex.responseHeadSent = true
+        let bytes = ResponseRewriter.clientHead(head, connection: connection, framing: ex.responseFraming,
+                                                clientVersion: ex.clientVersion, keepAlive: ex.clientPersistent, viaName: viaName)
+        ex.bytesToClient += bytes.count
+        exchange = ex
+        out.append(.writeClient(bytes))
+        arm(.bodyIdle, config.timeouts.bodyIdleMs, into: &out)
+        return true
+    }
+
+    private mutating func relayResponseBody(_ piece: Span<UInt8>, now: UInt64, into out: inout [ConnectionAction]) {
+        guard piece.count > 0, let ex = exchange else { return }
+        var bytes: [UInt8] = []
+        if ex.responseFraming == .chunked {
+            bytes.reserveCapacity(piece.count + 12)
+            bytes.append(contentsOf: String(piece.count, radix: 16).utf8)
+            bytes.append(contentsOf: [0x0D, 0x0A])
+            bytes.append(piece, 0..<piece.count)
+            bytes.append(contentsOf: [0x0D, 0x0A])
+        } else {
+            bytes.append(piece, 0..<piece.count)
+        }
+        exchange?.responseBodyBytes += piece.count
+        exchange?.bytesToClient += bytes.count
+        out.append(.writeClient(bytes))
+        arm(.bodyIdle, config.timeouts.bodyIdleMs, into: &out)
+    }
+
+    private mutating func responseFinished(now: UInt64, into out: inout [ConnectionAction]) {
+        guard let ex = exchange else { return }
+        if ex.responseFraming == .chunked {
+            out.append(.writeClient(Array("0\r\n\r\n".utf8)))
+            exchange?.bytesToClient += 5
+        }
+        exchange?.responseComplete = true
+        out.append(.log(LogRecord(.info, "server_response", [("status", .int(ex.status)), ("bytes", .int(ex.responseBodyBytes))])))
+        if ex.requestComplete {
+            finishExchange(now: now, into: &out)
+        } else {
+            // The origin answered before the whole request body arrived: the rest of it cannot
+            // be delimited for a next request, so both connections end here.
+            exchange?.clientPersistent = false
+            exchange?.upstreamPersistent = false
+            finishExchange(now: now, into: &out)
+        }
+    }
+
+    private mutating func badUpstreamResponse(_ error: ParseError, now: UInt64, into out: inout [ConnectionAction]) {
+        guard let ex = exchange else { return }
+        out.append(.log(LogRecord(.warn, "server_response_invalid", [("host", .text(ex.host)), ("reason", .text(error.code))])))
+        upstream = .none
+        out.append(.closeUpstream)
+        if ex.responseHeadSent {
+            abort(now: now, into: &out)
+        } else {
+            respondError(502, detail: "Malformed response from origin server: \(ex.host)", reason: "upstream_\(error.code)",
+                         now: now, close: !ex.requestComplete || !ex.clientPersistent, into: &out)
+        }
+    }
+
+    /// The upstream connection failed or closed before the response was complete.
+    private mutating func upstreamLost(_ message: String, now: UInt64, into out: inout [ConnectionAction]) {
+        guard let ex = exchange else { return }
+        upstream = .none
+        out.append(.closeUpstream)
+        if ex.reusedUpstream && !ex.retried && !ex.responseHeadSent && responseParser.isIdle
+            && ex.method.isIdempotent && ex.requestBodyBytes == 0 && ex.requestComplete {
+            // A reused connection the origin had already closed: retry once on a fresh one.
+            exchange?.retried = true
+            exchange?.reusedUpstream = false
+            phase = .connecting
+            upstream = .connecting(key: ex.key)
+            out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port))), ("retry", .int(1))])))
+            out.append(.connectUpstream(host: ex.host, port: ex.port))
+            arm(.upstreamConnect, config.timeouts.upstreamConnectMs, into: &out)
+            return
+        }
+        out.append(.log(LogRecord(.warn, "server_closed", [("host", .text(ex.host)), ("error", .text(message))])))
+        if ex.responseHeadSent {
+            abort(now: now, into: &out)
+        } else {
+            respondError(502, detail: "Origin server closed the connection: \(ex.host)", reason: "upstream_truncated",
+                         now: now, close: !ex.requestComplete || !ex.clientPersistent, into: &out)
+        }
+    }
+
+    // MARK: - Completion
+
+    private mutating func finishExchange(now: UInt64, into out: inout [ConnectionAction]) {
+        guard let ex = exchange else { return }
+        logComplete(ex, now: now, into: &out)
+        exchange = nil
+        if case .connected = upstream, !ex.upstreamPersistent {
+            upstream = .none
+            out.append(.closeUpstream)
+        }
+        if !ex.clientPersistent || clientEOF {
+            closeAll(into: &out)
+            return
+        }
+        prepareNextRequest(now: now, into: &out)
+    }
+
+    private mutating func prepareNextRequest(now: UInt64, into out: inout [ConnectionAction]) {
+        phase = .awaitingRequest
+        requestStarted = false
+        arm(.clientIdle, config.timeouts.clientIdleMs, into: &out)
+    }
+
+    private func logComplete(_ ex: Exchange, now: UInt64, into out: inout [ConnectionAction]) {
+        let latency = Int((now &- ex.startedAt) / 1_000_000)
+        engine.stats.countResponse(status: ex.status)
+        engine.stats.bytesToClients.add(ex.bytesToClient, ordering: .relaxed)
+        var fields: [(key: String, value: LogValue)] = [
+            ("status", .int(ex.status)), ("bytes", .int(ex.bytesToClient)), ("latency_ms", .int(latency)), ("cache", .text("BYPASS")),
+        ]
+        if ex.sentUpstream { fields.append(("upstream", .text(ex.reusedUpstream ? "reused" : "new"))) }
+        out.append(.log(LogRecord(.info, "request_complete", fields)))
+    }
+
+    /// Answers with a generated error page. With `close`, the connection ends after it;
+    /// otherwise the caller continues with the next request.
+    private mutating func respondError(_ status: Int, detail: String, reason: String, now: UInt64, close: Bool, into out: inout [ConnectionAction]) {
+        let page = ErrorPage.render(status: status, detail: detail, via: viaName, close: close)
+        out.append(.writeClient(page))
+        var ex = exchange ?? Exchange(method: .get, uri: [], host: "", port: 0, startedAt: now, clientVersion: .http11,
+                                      clientPersistent: false, upstreamHead: [], requestChunked: false)
+        ex.status = status
+        ex.bytesToClient = page.count
+        logComplete(ex, now: now, into: &out)
+        exchange = nil
+        if close {
+            closeAll(into: &out)
+        } else {
+            if case .connected = upstream, phase == .exchanging || phase == .connecting {
+                upstream = .none
+                out.append(.closeUpstream)
+            }
+            if case .connecting = upstream {
+                upstream = .none
+                out.append(.closeUpstream)
+            }
+            prepareNextRequest(now: now, into: &out)
+        }
+    }
+
+    /// Ends everything at once after a failure mid-response.
+    private mutating func abort(now: UInt64, into out: inout [ConnectionAction]) {
+        if let ex = exchange {
+            var logged = ex
+            if logged.status == 0 { logged.status = 502 }
+            out.append(.log(LogRecord(.warn, "request_aborted", [("status", .int(logged.status)), ("bytes", .int(ex.bytesToClient))])))
+            logComplete(logged, now: now, into: &out)
+        }
+        exchange = nil
+        closeAll(into: &out)
+    }
+
+    private mutating func closeAll(into out: inout [ConnectionAction]) {
+        if upstream != .none {
+            upstream = .none
+            out.append(.closeUpstream)
+        }
+        if timer != nil {
+            timer = nil
+            out.append(.cancelTimer)
+        }
+        phase = .closed
+        backlog = []
+        out.append(.closeClient)
+    }
+
+    private mutating func arm(_ kind: ConnectionTimer, _ ms: UInt64, into out: inout [ConnectionAction]) {
+        timer = kind
+        out.append(.armTimer(kind, milliseconds: ms))
+    }
+}

@@ -1,0 +1,23 @@
+import Synchronization
+
+/// What every connection of a process shares: configuration, counters and access rules.
+public final class EngineContext: Sendable {
+    public let config: ProxyConfiguration
+    public let stats: ProxyStats
+    public let poolGauges = PoolGauges()
+    private let draining = Atomic<Bool>(false)
+
+    /// True once shutdown began: idle keep-alive connections close, in-flight ones finish.
+    public var isDraining: Bool { draining.load(ordering: .acquiring) }
+    public func beginDraining() { draining.store(true, ordering: .releasing) }
+
+    public init(config: ProxyConfiguration, stats: ProxyStats = ProxyStats()) {
+        self.config = config
+        self.stats = stats
+    }
+
+    /// True when `client` matches one of the `--allow` blocks.
+    public func isAllowed(_ client: SocketAddress) -> Bool {
+        config.allow.contains { $0.contains(client) }
+    }
+}

@@ -1,0 +1,17 @@
+import SafeParse
+
+/// Hop-by-hop fields (RFC 9110 §7.6.1): meaningful only for one connection, never forwarded.
+/// `Transfer-Encoding` is also removed because the proxy re-frames every body itself.
+enum HopByHop {
+    static let fixedNames = [
+        "connection", "proxy-connection", "keep-alive", "te", "upgrade",
+        "proxy-authorization", "proxy-authenticate", "transfer-encoding", "trailer",
+    ]
+
+    /// True when field `i` must not be forwarded: a fixed hop-by-hop name or one nominated by
+    /// the message's Connection options.
+    static func isHopByHop(_ fields: HeaderFields, _ i: Int, _ options: ConnectionOptions) -> Bool {
+        for name in fixedNames where fields.name(at: i, is: name) { return true }
+        return options.nominates(fields, at: i)
+    }
+}

@@ -1,0 +1,59 @@
+import SafeParse
+
+/// Builds the response head sent to the client: our own version in the status line (RFC 9110
+/// §6.2), hop-by-hop fields removed, the body re-framed for this client, `Via` added, and
+/// every other field line byte for byte.
+enum ResponseRewriter {
+    static func clientHead(_ head: ResponseHead, connection: ConnectionOptions, framing: ConnectionMachine.ClientFraming,
+                           clientVersion: HTTPVersion, keepAlive: Bool, viaName: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(head.bytes.count + 96)
+        appendStatusLine(head, to: &out)
+        let fields = head.fields
+        for i in 0..<fields.count {
+            if HopByHop.isHopByHop(fields, i, connection) { continue }
+            if framing == .chunked || framing == .closeDelimited, fields.name(at: i, is: "content-length") { continue }
+            out.append(contentsOf: fields.line(at: i))
+        }
+        if framing == .chunked { out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8) }
+        out.append(contentsOf: "Via: 1.1 \(viaName)\r\n".utf8)
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if clientVersion == .http10 {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
+        out.append(contentsOf: "X-Proxy-Cache: BYPASS\r\n\r\n".utf8)
+        return out
+    }
+
+    /// A 1xx head for an HTTP/1.1 client (hop-by-hop fields removed).
+    static func interimHead(_ head: ResponseHead) -> [UInt8] {
+        var out: [UInt8] = []
+        appendStatusLine(head, to: &out)
+        let connection = (try? ConnectionOptions.parse(head.fields)) ?? ConnectionOptions()
+        for i in 0..<head.fields.count where !HopByHop.isHopByHop(head.fields, i, connection) {
+            out.append(contentsOf: head.fields.line(at: i))
+        }
+        out.append(contentsOf: [0x0D, 0x0A])
+        return out
+    }
+
+    static func appendStatusLine(_ head: ResponseHead, to out: inout [UInt8]) {
+        out.append(contentsOf: "HTTP/1.1 \(head.status) ".utf8)
+        out.append(contentsOf: head.reasonBytes)
+        out.append(contentsOf: [0x0D, 0x0A])
+    }
+
+    /// True unless the response's Transfer-Encoding lists a coding other than chunked, which
+    /// this proxy does not re-frame (answered 502 instead of corrupting the body).
+    static func hasOnlyChunkedCoding(_ head: ResponseHead) -> Bool {
+        for i in head.fields.indices(of: "transfer-encoding") {
+            for member in head.fields.value(at: i).split(separator: 0x2C) {
+                let trimmed = member.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+                if trimmed.isEmpty { continue }
+                if String(decoding: trimmed, as: UTF8.self).lowercased() != "chunked" { return false }
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's log: lines are formatted by the thread that logs them into its own
+/// `LogBuffer`, handed over in batches (one lock per batch, not per line), and written to
+/// stderr by one writer thread. The hand-over queue is bounded by `capacityBytes`: a batch
+/// that does not fit is dropped and counted, so a stalled stderr never blocks a worker or
+/// grows memory. In `synchronous` mode (single-threaded processes, tests) batches are written
+/// directly by the caller.
+public final class Logger: @unchecked Sendable {
+    public let minimumLevel: LogLevel
+    let synchronous: Bool
+    let capacityBytes: Int
+    let fd: Int32
+    private let lock = ConditionLock()
+    // Guarded by `lock`:
+    private var pending: [[UInt8]] = []
+    private var pendingBytes = 0
+    private var droppedLines = 0
+    private var stopping = false
+    private var writerRunning = false
+    /// Receives every record when set (tests); guarded by `lock`.
+    private var tap: (@Sendable (LogRecord) -> Void)?
+
+    /// - Parameters:
+    ///   - capacityBytes: most bytes queued for the writer; more is dropped and counted.
+    public init(minimumLevel: LogLevel, synchronous: Bool = false, capacityBytes: Int = 1 << 20, fd: Int32 = 2) {
+        self.minimumLevel = minimumLevel
+        self.synchronous = synchronous
+        self.capacityBytes = capacityBytes
+        self.fd = fd
+        if !synchronous {
+            writerRunning = true
+            OSThread.spawn(name: "log-writer") { [self] in writerLoop() }
+        }
+    }
+
+    /// A logger that writes nothing (benchmarks of the engine alone, tests).
+    public static func discarding() -> Logger { Logger(minimumLevel: .error, synchronous: true, fd: -1) }
+
+    /// Lines dropped because the queue was full.
+    public var dropped: Int { lock.withLock { droppedLines } }
+
+    public func setTap(_ tap: (@Sendable (LogRecord) -> Void)?) { lock.withLock { self.tap = tap } }
+
+    func observe(_ record: LogRecord) {
+        let tap = lock.withLock { self.tap }
+        tap?(record)
+    }
+
+    /// Logs one record at once (start-up and shutdown lines, rare events).
+    public func log(_ record: LogRecord, thread: String = OSThread.currentName()) {
+        let buffer = LogBuffer(logger: self, thread: thread)
+        buffer.log(record)
+        buffer.flush()
+    }
+
+    /// Takes a batch of formatted lines.
+    func submit(_ batch: [UInt8], lines: Int) {
+        if synchronous {
+            if fd >= 0 { Self.writeAll(fd, batch) }
+            return
+        }
+        lock.withLock {
+            if pendingBytes + batch.count > capacityBytes || stopping {
+                droppedLines += lines
+                return
+            }
+            pending.append(batch)
+            pendingBytes += batch.count
+            lock.signal()
+        }
+    }
+
+    /// Writes everything queued, then stops the writer thread. Idempotent.
+    public func shutdown() {
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+            while writerRunning { lock.wait(milliseconds: 100) }
+        }
+    }
+
+    private func writerLoop() {
+        while true {
+            let (batches, done): ([[UInt8]], Bool) = lock.withLock {
+                while pending.isEmpty && !stopping { lock.wait() }
+                let taken = pending
+                pending.removeAll(keepingCapacity: true)
+                pendingBytes = 0
+                return (taken, stopping)
+            }
+            for batch in batches where fd >= 0 { Self.writeAll(fd, batch) }
+            if done {
+                lock.withLock {
+                    writerRunning = false
+                    lock.broadcast()
+                }
+                return
+            }
+        }
+    }
+
+    /// Writes all of `bytes`, retrying short writes and EINTR; gives up on other errors.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = unsafe bytes.withUnsafeBytes { raw in unsafe write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            if n > 0 { offset += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            return
+        }
+    }
+}
+
+/// A thread's own batch of formatted lines. Not shared between threads: each worker owns one
+/// and calls `flush()` after each burst of events (the driver does it once per loop turn).
+public final class LogBuffer {
+    public let logger: Logger
+    public var thread: String
+    private var bytes: [UInt8] = []
+    private var lines = 0
+    private var second = -1
+    private var secondPrefix = ""
+
+    /// Lines kept before an automatic flush.
+    static let flushLines = 64
+
+    public init(logger: Logger, thread: String) {
+        self.logger = logger
+        self.thread = thread
+        bytes.reserveCapacity(4096)
+    }
+
+    public func log(_ record: LogRecord) {
+        logger.observe(record)
+        guard record.level >= logger.minimumLevel else { return }
+        LogFormat.appendLine(record, thread: thread, timestamp: timestamp(), to: &bytes)
+        lines += 1
+        if lines >= Self.flushLines { flush() }
+    }
+
+    public func flush() {
+        guard lines > 0 else { return }
+        logger.submit(bytes, lines: lines)
+        bytes.removeAll(keepingCapacity: true)
+        lines = 0
+    }
+
+    /// The timestamp, reformatting the date part only when the second changes.
+    private func timestamp() -> String {
+        let (s, ms) = Sys.wallClock()
+        if s != second {
+            second = s
+            let full = LogFormat.timestamp()
+            secondPrefix = String(full.prefix(20)) // "2024-01-15T10:00:15."
+        }
+        let m = String(ms)
+        return secondPrefix + String(repeating: "0", count: 3 - m.count) + m + "Z"
+    }
+
+    deinit { flush() }
+}

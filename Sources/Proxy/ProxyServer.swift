@@ -1,0 +1,46 @@
+/// Start-up and shutdown around a driver: binds the listeners, prints the spec's start-up
+/// block, serves until SIGINT/SIGTERM, drains, prints a final stats line.
+public enum ProxyServer {
+    /// Writes `text` to stderr unbuffered (usage errors, before any logger exists).
+    public static func printError(_ text: String) {
+        Logger.writeAll(2, Array(text.utf8))
+    }
+
+    /// Runs the proxy; returns the process exit status.
+    public static func run(_ config: ProxyConfiguration) -> Int32 {
+        Sys.ignoreSIGPIPE()
+        guard let driver = Drivers.make(config.model) else {
+            return 2 // rejected earlier by CommandLine; kept as a guard
+        }
+        // The listener blocks the shutdown signals; it must exist before any thread starts.
+        let listener: Listener
+        do {
+            listener = try Listener(config: config)
+        } catch {
+            let logger = Logger(minimumLevel: .info, synchronous: true)
+            logger.log(LogRecord(.error, "listen_failed", [("error", .text(error.description))]), thread: "main")
+            return 1
+        }
+        let logger = Logger(minimumLevel: config.verbose ? .debug : .info,
+                            capacityBytes: config.logBufferLines * 256)
+        let engine = EngineContext(config: config)
+        let log = LogBuffer(logger: logger, thread: "main")
+        log.log(LogRecord(.info, "Proxy starting", [("version", .text(PortcullisVersion.string))]))
+        log.log(LogRecord(.info, "Configuration:", [
+            ("port", .int(Int(config.port))), ("concurrency", .text(config.model.displayName)),
+            ("workers", .int(config.threads)), ("cache_mb", .int(config.cacheMegabytes)),
+            ("verbose", .text(config.verbose ? "enabled" : "disabled")), ("via", .text(config.viaName)),
+            ("allow", .text(config.allow.map(\.description).joined(separator: ","))),
+        ]))
+        for address in listener.addresses {
+            log.log(LogRecord(.info, "Listening on \(address)", []))
+        }
+        log.flush()
+        let status = driver.serve(listener: listener, engine: engine, logger: logger)
+        listener.close()
+        log.log(LogRecord(.info, "shutdown_complete", engine.stats.summaryFields + [("log_dropped", .int(logger.dropped))]))
+        log.flush()
+        logger.shutdown()
+        return status
+    }
+}

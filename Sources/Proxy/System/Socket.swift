@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Socket set-up: listening, accepting and connecting. Descriptors are plain `Int32`s owned by
+/// whoever receives them; each owner closes exactly once.
+enum Socket {
+    /// A listening socket bound to `address`, non-blocking, SO_REUSEADDR set.
+    static func listen(on address: SocketAddress, backlog: Int32 = 1024, reusePort: Bool = false) throws(SystemError) -> Int32 {
+        let fd = try Sys.retryingEINTR("socket") { Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        do throws(SystemError) {
+            try Sys.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            if reusePort { try Sys.setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
+            if address.family == AF_INET6 { try Sys.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
+            let rc = unsafe address.withSockAddr { unsafe bind(fd, $0, $1) }
+            if rc != 0 { throw SystemError(call: "bind \(address)", errno: Glibc.errno) }
+            if Glibc.listen(fd, backlog) != 0 { throw SystemError(call: "listen", errno: Glibc.errno) }
+            try Sys.setNonBlocking(fd)
+        } catch {
+            Sys.close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Accepts one connection; nil when none is pending (EAGAIN). The new socket is non-blocking.
+    static func accept(_ listener: Int32) throws(SystemError) -> (fd: Int32, peer: SocketAddress)? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        while true {
+            let fd = unsafe withUnsafeMutablePointer(to: &storage) { p in
+                unsafe p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    unsafe Glibc.accept(listener, $0, &length)
+                }
+            }
+            if fd >= 0 {
+                let peer = unsafe withUnsafePointer(to: &storage) { unsafe SocketAddress(storage: UnsafeRawPointer($0)) }
+                    ?? .v4(address: 0, port: 0)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                do { try Sys.setNonBlocking(fd) } catch { Sys.close(fd); throw error }
+                try? Sys.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+                return (fd, peer)
+            }
+            let code = Glibc.errno
+            switch code {
+            case EINTR, ECONNABORTED, EPROTO: continue
+            case EAGAIN: return nil
+            default: throw SystemError(call: "accept", errno: code)
+            }
+        }
+    }
+
+    /// Starts a non-blocking connect; returns the socket, connected or in progress.
+    static func startConnect(to address: SocketAddress) throws(SystemError) -> (fd: Int32, inProgress: Bool) {
+        let fd = try Sys.retryingEINTR("socket") {
+            Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
+        let rc = unsafe address.withSockAddr { unsafe connect(fd, $0, $1) }
+        if rc == 0 {
+            try? Sys.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+            return (fd, false)
+        }
+        let code = Glibc.errno
+        if code == EINPROGRESS || code == EINTR {
+            try? Sys.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+            return (fd, true)
+        }
+        Sys.close(fd)
+        throw SystemError(call: "connect", errno: code)
+    }
+}
