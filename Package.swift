@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "Proxy", dependencies: ["SafeParse", "CSeccomp", "CSystemShims"], swiftSettings: strict),
         .executableTarget(name: "ProxyCLI", dependencies: ["Proxy"], swiftSettings: strict),
         .testTarget(name: "SafeParseTests", dependencies: ["SafeParse"], swiftSettings: strict),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SafeParse"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -317,9 +317,10 @@ public struct ConnectionMachine {
                 let piece = input.span.extracting((base + range.lowerBound)..<(base + range.upperBound))
                 forwardRequestBody(piece, into: &out)
             case .messageComplete:
+                guard let ex = exchange, !ex.requestComplete else { continue }
                 exchange?.requestComplete = true
-                if exchange?.requestChunked == true { out.append(.writeUpstream(Array("0\r\n\r\n".utf8))) }
-                if exchange?.responseComplete == true { finishExchange(now: now, into: &out) }
+                if ex.requestChunked { out.append(.writeUpstream(Array("0\r\n\r\n".utf8))) }
+                if ex.responseComplete { finishExchange(now: now, into: &out) }
             }
         }
     }
@@ -361,6 +362,9 @@ public struct ConnectionMachine {
         let bodyPending = head.framing != .none && head.framing != .contentLength(0)
         var ex = Exchange(method: head.method, uri: uri, host: "", port: 0, startedAt: now, clientVersion: head.version,
                           clientPersistent: persistent && !clientEOF, upstreamHead: [], requestChunked: head.framing == .chunked)
+        // A request without a body is complete with its head (the parser's zero-byte
+        // messageComplete that follows is then ignored).
+        ex.requestComplete = !bodyPending
         exchange = ex
         let bytes = head.bytes.span
         switch head.target {
@@ -420,6 +424,7 @@ public struct ConnectionMachine {
             out.append(.log(LogRecord(.debug, "server_reuse", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))])))
         }
         exchange?.sentUpstream = true
+        responseParser.requestMethod = ex.method
         out.append(.writeUpstream(ex.upstreamHead))
         arm(.upstreamResponse, config.timeouts.upstreamResponseMs, into: &out)
     }

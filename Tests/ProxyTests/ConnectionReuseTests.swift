@@ -1,0 +1,75 @@
+import Testing
+import Proxy
+
+@Suite struct ConnectionReuseTests {
+    @Test func pipelinedRequestsAreAnsweredInOrderOverOneUpstreamConnection() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/1 HTTP/1.1\r\nHost: a.test\r\n\r\nGET http://a.test/2 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        #expect(h.connects == ["a.test:80"])
+        #expect(!h.machine.wantsClientBytes) // second request waits in the backlog
+        h.connected()
+        #expect(h.toUpstream.offsets(of: "GET ").count == 1) // only the first sent
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none")
+        #expect(h.connects == ["a.test:80"]) // reused: no second connect
+        #expect(h.toUpstream.contains("GET /2 HTTP/1.1"))
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo")
+        #expect(h.toClient.offsets(of: "HTTP/1.1 200 OK").count == 2)
+        #expect((h.toClient.offsets(of: "one").first ?? .max) < (h.toClient.offsets(of: "two").first ?? -1))
+        let upstreams = h.logs("request_complete").map { $0.value("upstream") }
+        #expect(upstreams == [.text("new"), .text("reused")])
+        #expect(h.machine.wantsClientBytes)
+    }
+
+    @Test func differentOriginClosesTheOldUpstreamAndConnectsAnew() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        h.client("GET http://b.test/ HTTP/1.1\r\nHost: b.test\r\n\r\n")
+        #expect(h.connects == ["a.test:80", "b.test:80"])
+        #expect(h.upstreamCloses == 1)
+    }
+
+    @Test func originConnectionCloseIsNotReused() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+        #expect(h.upstreamCloses == 1)
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        #expect(h.connects.count == 2)
+    }
+
+    @Test func reusedConnectionClosedByOriginIsRetriedOnceForIdempotentRequests() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        h.client("GET http://a.test/again HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.originEOF() // the origin had closed the idle connection
+        #expect(h.connects.count == 2)
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        #expect(h.completedStatuses == [200, 200])
+    }
+
+    @Test func reusedConnectionFailureIsNotRetriedForPost() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        h.client("POST http://a.test/ HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\n\r\n")
+        h.originEOF()
+        #expect(h.connects.count == 1)
+        #expect(h.completedStatuses == [200, 502])
+    }
+
+    @Test func clientConnectionCloseEndsTheConnectionAfterTheResponse() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx")
+        #expect(h.toClient.contains("Connection: close\r\n"))
+        #expect(h.clientClosed)
+    }
+}
