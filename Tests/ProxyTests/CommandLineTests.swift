@@ -1,0 +1,131 @@
+import Testing
+import Proxy
+
+@Suite struct CommandLineTests {
+    private func config(_ args: [String]) throws -> ProxyConfiguration {
+        guard case .run(let box) = try Proxy.CommandLine.parse(args) else {
+            Issue.record("expected a configuration")
+            return ProxyConfiguration()
+        }
+        return box.config
+    }
+
+    private func usageError(_ args: [String]) -> String? {
+        do {
+            _ = try Proxy.CommandLine.parse(args)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test func defaultsMatchTheSpec() throws {
+        let c = try config([])
+        #expect(c.port == 8080)
+        #expect(c.model == .pool)
+        #expect(c.threads == 4)
+        #expect(c.cacheMegabytes == 10)
+        #expect(!c.verbose)
+        #expect(c.listenAddresses == ["0.0.0.0"])
+        #expect(c.allow.map(\.description) == ["127.0.0.0/8", "::1/128"])
+    }
+
+    @Test func specShortOptionsAndLongForms() throws {
+        let short = try config(["-p", "9000", "-c", "thread", "-t", "8", "-m", "50", "-v"])
+        let long = try config(["--port", "9000", "--concurrency=thread", "--threads", "8", "--cache-mb", "50", "--verbose"])
+        #expect(short.port == 9000 && short.model == .thread && short.threads == 8 && short.cacheMegabytes == 50 && short.verbose)
+        #expect(ProxyConfigurationBox(short) == ProxyConfigurationBox(long))
+    }
+
+    @Test func barePositionalPortAsInTheProxyLab() throws {
+        #expect(try config(["15213"]).port == 15213)
+        #expect(usageError(["15213", "-p", "80"]) == "port given twice")
+    }
+
+    @Test func listenAllowAndLimits() throws {
+        let c = try config(["--listen", "::1", "--listen", "127.0.0.1", "--allow", "10.0.0.0/8", "--allow", "::1",
+                            "--max-body", "1000", "--max-headers", "20", "--client-head-timeout", "500", "--via-name", "edge-1"])
+        #expect(c.listenAddresses == ["::1", "127.0.0.1"])
+        #expect(c.allow.map(\.description) == ["10.0.0.0/8", "::1/128"])
+        #expect(c.requestLimits.maxBodyBytes == 1000 && c.requestLimits.maxFieldCount == 20)
+        #expect(c.timeouts.clientHeadMs == 500)
+        #expect(c.viaName == "edge-1")
+    }
+
+    @Test(arguments: [
+        (["-p", "0"], "invalid value '0' for -p: expected a number in 1...65535"),
+        (["-p", "70000"], "invalid value '70000' for -p: expected a number in 1...65535"),
+        (["-p"], "option -p needs a value"),
+        (["-c", "select"], "unknown concurrency model 'select': expected iterative, fork, thread, pool or epoll"),
+        (["--bogus"], "unknown option '--bogus'"),
+        (["-t", "x"], "invalid value 'x' for -t: expected a number in 1...1024"),
+        (["--allow", "300.1.1.1/8"], "invalid CIDR '300.1.1.1/8' for --allow"),
+        (["--listen", "localhost"], "invalid listen address 'localhost': expected a numeric IPv4 or IPv6 address"),
+        (["--via-name", "a b"], "invalid --via-name 'a b': use letters, digits and punctuation, no spaces or commas"),
+    ])
+    func invalidOptionsGiveAClearMessage(args: [String], message: String) {
+        #expect(usageError(args) == message)
+    }
+
+    @Test(arguments: ["fork", "epoll"])
+    func modelsNotBuiltYetAreRefusedNotSubstituted(model: String) {
+        #expect(usageError(["-c", model]) == "concurrency model '\(model)' is not built yet; available: iterative, thread, pool")
+    }
+
+    @Test func helpPrintsUsage() throws {
+        guard case .help(let text) = try Proxy.CommandLine.parse(["--help"]) else {
+            Issue.record("expected help")
+            return
+        }
+        #expect(text.hasPrefix("Usage: proxy [-p port] [-c iterative|fork|thread|pool|epoll] [-t num_threads] [-m cache_size_mb] [-v]"))
+    }
+}
+
+@Suite struct CIDRTests {
+    @Test(arguments: [
+        ("127.0.0.0/8", "127.255.1.2", true), ("127.0.0.0/8", "128.0.0.1", false),
+        ("10.1.0.0/16", "10.1.200.3", true), ("10.1.0.0/16", "10.2.0.1", false),
+        ("0.0.0.0/0", "203.0.113.9", true), ("192.168.1.7", "192.168.1.7", true), ("192.168.1.7", "192.168.1.8", false),
+        ("::1/128", "::1", true), ("::1/128", "::2", false), ("2001:db8::/32", "2001:db8:ffff::1", true),
+        ("2001:db8::/32", "2001:db9::1", false), ("127.0.0.0/8", "::ffff:127.0.0.1", true), ("::1/128", "127.0.0.1", false),
+        ("10.0.0.0/9", "10.127.255.255", true), ("10.0.0.0/9", "10.128.0.0", false),
+    ])
+    func membership(block: String, address: String, inside: Bool) throws {
+        let cidr = try #require(CIDR(block))
+        let addr = try #require(SocketAddress(numericHost: address, port: 1))
+        #expect(cidr.contains(addr) == inside)
+    }
+
+    @Test(arguments: ["", "1.2.3.4/33", "::1/129", "1.2.3/8", "a.b.c.d", "1.2.3.4/-1", "1.2.3.4/8/9"])
+    func malformedBlocksAreRejected(text: String) {
+        #expect(CIDR(text) == nil)
+    }
+
+    @Test func networkIsMaskedToItsPrefix() {
+        #expect(CIDR("10.1.2.3/8")?.description == "10.0.0.0/8")
+    }
+}
+
+@Suite struct LogFormatTests {
+    private func line(_ record: LogRecord) -> String {
+        var out: [UInt8] = []
+        LogFormat.appendLine(record, thread: "worker-3", timestamp: "2024-01-15T10:00:15.123Z", to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func specFormat() {
+        let text = line(LogRecord(.info, "request_start", [("method", .text("GET")), ("uri", .text("http://a/b")), ("client", .text("127.0.0.1:54321"))]))
+        #expect(text == "[2024-01-15T10:00:15.123Z] [INFO] [worker-3] request_start method=GET uri=http://a/b client=127.0.0.1:54321\n")
+    }
+
+    @Test func valuesWithSpacesQuotesAndControlBytesAreQuotedAndEscaped() {
+        let text = line(LogRecord(.warn, "x", [("error", .text("Name or service not known")),
+                                               ("uri", .bytes(Array("/a\"b\\c\r\n[2024] [INFO] fake=1\u{1}".utf8) + [0xFF])), ("n", .int(-3))]))
+        #expect(text == "[2024-01-15T10:00:15.123Z] [WARN] [worker-3] x error=\"Name or service not known\" uri=\"/a\\\"b\\\\c\\r\\n[2024] [INFO] fake=1\\x01\\xff\" n=-3\n")
+        #expect(text.utf8.filter { $0 == 0x0A }.count == 1) // one record, one line
+    }
+
+    @Test func emptyValuesAreQuoted() {
+        #expect(line(LogRecord(.debug, "e", [("v", .text(""))])).hasSuffix("e v=\"\"\n"))
+    }
+}
