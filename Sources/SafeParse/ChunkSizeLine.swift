@@ -28,6 +28,8 @@ struct ChunkSizeLine {
     /// Feeds one byte. Returns true when the line (its LF) is complete.
     @inline(__always)
     mutating func feed(_ b: UInt8, maxExtensionBytes: Int) throws(ParseError) -> Bool {
+        // RFC 9112 §2.2: lines end in CRLF; a bare LF is rejected here as in the head (documented choice).
+        if b == ByteClass.lf && state != .lf { throw .bareLF }
         if state != .size && state != .lf && b != ByteClass.cr {
             extensionBytes += 1
             if extensionBytes > maxExtensionBytes { throw .chunkExtensionTooLong }

@@ -57,6 +57,7 @@ struct FramingFields {
     /// RFC 9112 §6.1: Transfer-Encoding = #transfer-coding. Empty list members are skipped
     /// (RFC 9110 §5.6.1); a member must be a bare token: parameters are not accepted.
     mutating func addTransferCodings(_ bytes: Span<UInt8>, _ value: Range<Int>) throws(ParseError) {
+        let codingsBefore = codingCount
         var i = value.lowerBound
         repeat {
             var elementEnd = i
@@ -72,7 +73,7 @@ struct FramingFields {
             }
             i = elementEnd + 1
         } while i <= value.upperBound
-        if codingCount == 0 { throw .invalidTransferEncoding }
+        if codingCount == codingsBefore { throw .invalidTransferEncoding } // this field listed no coding
     }
 
     /// Request framing, RFC 9112 §6.3 and §3.2.

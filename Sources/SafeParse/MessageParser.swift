@@ -123,9 +123,18 @@ struct MessageParser: Sendable {
             case .untilClose, .tunnel:
                 let available = input.count - offset
                 if available == 0 { return ParseStep(.needMore, consumed: offset) }
-                if phase == .untilClose { try countBody(UInt64(available)) }
-                let range = offset..<input.count
-                offset = input.count
+                var take = available
+                if phase == .untilClose {
+                    // Deliver up to the limit and fail at the first byte past it, however the input is split.
+                    if let max = limits.maxBodyBytes {
+                        let room = max - bodyBytes // countBody keeps bodyBytes <= max
+                        if room == 0 { throw .bodyTooLarge }
+                        if UInt64(take) > room { take = Int(room) }
+                    }
+                    try countBody(UInt64(take))
+                }
+                let range = offset..<(offset + take)
+                offset += take
                 return ParseStep(.body(range), consumed: offset)
             case .chunkSizeLine:
                 while offset < input.count {
@@ -150,7 +159,9 @@ struct MessageParser: Sendable {
                 // RFC 9112 §7.1: chunk-data is followed by exactly CRLF.
                 if offset == input.count { return ParseStep(.needMore, consumed: offset) }
                 let expected = phase == .chunkDataCR ? ByteClass.cr : ByteClass.lf
-                guard input[offset] == expected else { throw .invalidChunkTerminator }
+                guard input[offset] == expected else {
+                    throw input[offset] == ByteClass.lf ? .bareLF : .invalidChunkTerminator // §2.2: no bare LF
+                }
                 offset += 1
                 phase = phase == .chunkDataCR ? .chunkDataLF : .chunkSizeLine
             case .trailerLines:
@@ -181,15 +192,17 @@ struct MessageParser: Sendable {
                                        lineStart: Int, skippedBytes: Int, lineLimit: Int, lineError: ParseError,
                                        totalLimit: Int, totalError: ParseError) throws(ParseError) -> Bool {
         let lineSoFar = storage.count - lineStart + skippedBytes
-        // Never scan past what the line may still hold: a missing LF fails at the limit.
-        let budget = lineLimit - lineSoFar
-        let scanEnd = min(input.count, offset + max(budget, 0))
+        // Never scan past what the line, or the whole, may still hold: a missing LF fails at the
+        // limit it crosses first (the line limit on a tie), whatever the split of the input.
+        let lineBudget = lineLimit - lineSoFar
+        let totalBudget = totalLimit - storage.count
+        let budget = max(min(lineBudget, totalBudget), 0)
+        let scanEnd = offset + min(input.count - offset, budget)
         var i = offset
         while i < scanEnd && input[i] != ByteClass.lf { i += 1 }
         let complete = i < scanEnd
         let take = complete ? i + 1 - offset : scanEnd - offset
-        if !complete && scanEnd < input.count { throw lineError }   // the line is longer than its limit
-        if storage.count + take > totalLimit { throw totalError }
+        if !complete && scanEnd < input.count { throw lineBudget <= totalBudget ? lineError : totalError }
         storage.append(input, offset..<(offset + take))
         offset += take
         return complete
