@@ -396,7 +396,6 @@ public struct ConnectionMachine {
         if case .connected(let key) = upstream, key == ex.key {
             exchange?.reusedUpstream = true
             engine.stats.upstreamReused.add(1, ordering: .relaxed)
-            responseParser = ResponseParser(limits: config.responseLimits)
             sendRequestHead(now: now, into: &out)
             return
         }

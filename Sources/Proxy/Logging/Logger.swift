@@ -1,10 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The process's log: lines are formatted by the thread that logs them into its own
 /// `LogBuffer`, handed over in batches (one lock per batch, not per line), and written to
-/// stderr by one writer thread. The hand-over queue is bounded by `capacityBytes`: a batch
+/// stderr by one writer thread, which wakes every `writerTickMs` or when a quarter of the
+/// queue is used (so workers do not pay a wake-up per batch). The hand-over queue is bounded by `capacityBytes`: a batch
 /// that does not fit is dropped and counted, so a stalled stderr never blocks a worker or
 /// grows memory. In `synchronous` mode (single-threaded processes, tests) batches are written
 /// directly by the caller.
@@ -20,8 +22,13 @@ public final class Logger: @unchecked Sendable {
     private var droppedLines = 0
     private var stopping = false
     private var writerRunning = false
-    /// Receives every record when set (tests); guarded by `lock`.
+    /// Receives every record when set (tests); guarded by `lock`, with `hasTap` checked first
+    /// so the common case takes no lock.
     private var tap: (@Sendable (LogRecord) -> Void)?
+    private let hasTap = Atomic<Bool>(false)
+
+    /// Longest time a submitted batch waits for the writer, in milliseconds.
+    static let writerTickMs: UInt64 = 20
 
     /// - Parameters:
     ///   - capacityBytes: most bytes queued for the writer; more is dropped and counted.
@@ -42,9 +49,13 @@ public final class Logger: @unchecked Sendable {
     /// Lines dropped because the queue was full.
     public var dropped: Int { lock.withLock { droppedLines } }
 
-    public func setTap(_ tap: (@Sendable (LogRecord) -> Void)?) { lock.withLock { self.tap = tap } }
+    public func setTap(_ tap: (@Sendable (LogRecord) -> Void)?) {
+        lock.withLock { self.tap = tap }
+        hasTap.store(tap != nil, ordering: .releasing)
+    }
 
     func observe(_ record: LogRecord) {
+        guard hasTap.load(ordering: .acquiring) else { return }
         let tap = lock.withLock { self.tap }
         tap?(record)
     }
@@ -69,7 +80,7 @@ public final class Logger: @unchecked Sendable {
             }
             pending.append(batch)
             pendingBytes += batch.count
-            lock.signal()
+            if pendingBytes > capacityBytes / 4 { lock.signal() }
         }
     }
 
@@ -85,7 +96,7 @@ public final class Logger: @unchecked Sendable {
     private func writerLoop() {
         while true {
             let (batches, done): ([[UInt8]], Bool) = lock.withLock {
-                while pending.isEmpty && !stopping { lock.wait() }
+                while pending.isEmpty && !stopping { lock.wait(milliseconds: Self.writerTickMs) }
                 let taken = pending
                 pending.removeAll(keepingCapacity: true)
                 pendingBytes = 0
