@@ -21,7 +21,7 @@ public enum ProxyServer {
             logger.log(LogRecord(.error, "listen_failed", [("error", .text(error.description))]), thread: "main")
             return 1
         }
-        let logger = Logger(minimumLevel: config.verbose ? .debug : .info,
+        let logger = Logger(minimumLevel: config.logLevel,
                             capacityBytes: config.logBufferLines * 256)
         let engine = EngineContext(config: config)
         let log = LogBuffer(logger: logger, thread: "main")

@@ -37,6 +37,13 @@ import Proxy
         #expect(ProxyConfigurationBox(short) == ProxyConfigurationBox(long))
     }
 
+    @Test func logLevelOption() throws {
+        #expect(try config(["--log-level", "warn"]).logLevel == .warn)
+        #expect(try config(["-v"]).logLevel == .debug)
+        #expect(try config([]).logLevel == .info)
+        #expect(usageError(["--log-level", "loud"]) == "unknown log level 'loud': expected debug, info, warn or error")
+    }
+
     @Test func barePositionalPortAsInTheProxyLab() throws {
         #expect(try config(["15213"]).port == 15213)
         #expect(usageError(["15213", "-p", "80"]) == "port given twice")

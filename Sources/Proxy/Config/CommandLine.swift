@@ -22,7 +22,8 @@ public enum CommandLine {
       -c, --concurrency MODEL    iterative, fork, thread, pool or epoll (default pool)
       -t, --threads N            Worker threads for pool (default 4)
       -m, --cache-mb N           Max cache size in MB (default 10)
-      -v, --verbose              Verbose logging (DEBUG lines)
+      -v, --verbose              Verbose logging (DEBUG lines); same as --log-level debug
+          --log-level LEVEL      debug, info (default), warn or error
       -h, --help                 Show this help
           --listen ADDR          Listen address, repeatable (default 0.0.0.0; e.g. --listen :: for IPv6)
           --allow CIDR           Allowed client block, repeatable; replaces the default 127.0.0.0/8 and ::1
@@ -92,7 +93,14 @@ public enum CommandLine {
                 config.model = model
             case "-t", "--threads": config.threads = try number(option, try next(), 1...1024)
             case "-m", "--cache-mb": config.cacheMegabytes = try number(option, try next(), 0...1_048_576)
-            case "-v", "--verbose": config.verbose = true
+            case "-v", "--verbose": config.verbose = true; config.logLevel = .debug
+            case "--log-level":
+                let text = try next()
+                guard let level = LogLevel(name: text) else {
+                    throw UsageError(message: "unknown log level '\(text)': expected debug, info, warn or error")
+                }
+                config.logLevel = level
+                config.verbose = level == .debug
             case "--listen":
                 let text = try next()
                 let host = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text

@@ -15,6 +15,8 @@ public struct ProxyConfiguration: Sendable {
     public var cacheMegabytes: Int = 10
     /// DEBUG lines in the log (`-v`).
     public var verbose = false
+    /// Lowest level written (`--log-level`; `-v` sets debug). Default info.
+    public var logLevel: LogLevel = .info
     /// Clients allowed to use the proxy (`--allow`, repeatable). Default loopback only.
     public var allow: [CIDR] = CIDR.loopback
     /// Name put in `Via` and used for loop detection (`--via-name`). Default the host name.

@@ -12,6 +12,17 @@ public enum LogLevel: Int, Sendable, Comparable {
     }
 
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+
+    /// Parses "debug", "info", "warn" or "error".
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "debug": self = .debug
+        case "info": self = .info
+        case "warn", "warning": self = .warn
+        case "error": self = .error
+        default: return nil
+        }
+    }
 }
 
 /// A field value: numbers print bare; text and raw bytes are quoted and escaped when needed.
