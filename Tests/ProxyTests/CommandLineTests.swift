@@ -37,6 +37,11 @@ import Proxy
         #expect(ProxyConfigurationBox(short) == ProxyConfigurationBox(long))
     }
 
+    @Test func ipv6IsAddedToTheDefaultIPv4Listener() throws {
+        #expect(try config(["-6"]).listenAddresses == ["0.0.0.0", "::"])
+        #expect(try config(["--ipv6", "--listen", "127.0.0.1"]).listenAddresses == ["127.0.0.1", "::"])
+    }
+
     @Test func logLevelOption() throws {
         #expect(try config(["--log-level", "warn"]).logLevel == .warn)
         #expect(try config(["-v"]).logLevel == .debug)

@@ -138,6 +138,36 @@ import SafeParse
         #expect(idle.clientClosed)
     }
 
+    @Test func stalledRequestBodyGets408FromTheBodyIdleTimer() {
+        var h = MachineHarness(config: MachineHarness.config {
+            $0.timeouts.bodyIdleMs = 100
+            $0.timeouts.upstreamResponseMs = 10_000
+        })
+        h.client("POST http://a.test/ HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\n")
+        h.connected()
+        h.advance(ms: 60)
+        h.client("abc") // activity re-arms the timer
+        h.advance(ms: 60)
+        #expect(h.toClient.isEmpty)
+        h.advance(ms: 50)
+        #expect(h.toClient.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+        #expect(h.clientClosed)
+    }
+
+    @Test func afterTheBodyTheResponseTimerRuns() {
+        var h = MachineHarness(config: MachineHarness.config {
+            $0.timeouts.bodyIdleMs = 100
+            $0.timeouts.upstreamResponseMs = 300
+        })
+        h.client("POST http://a.test/ HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\n")
+        h.connected()
+        h.client("abc")
+        h.advance(ms: 250)
+        #expect(h.toClient.isEmpty)
+        h.advance(ms: 60)
+        #expect(h.toClient.hasPrefix("HTTP/1.1 504 Gateway Timeout\r\n"))
+    }
+
     @Test func clientOutsideTheAllowListGets403() {
         let h = MachineHarness(client: .v4(address: 0x0A00_0001, port: 5555)) // 10.0.0.1
         #expect(h.toClient.hasPrefix("HTTP/1.1 403 Forbidden\r\n"))

@@ -25,7 +25,8 @@ public enum CommandLine {
       -v, --verbose              Verbose logging (DEBUG lines); same as --log-level debug
           --log-level LEVEL      debug, info (default), warn or error
       -h, --help                 Show this help
-          --listen ADDR          Listen address, repeatable (default 0.0.0.0; e.g. --listen :: for IPv6)
+          --listen ADDR          Listen address, repeatable; replaces the default 0.0.0.0
+      -6, --ipv6                 Also listen on :: (IPv6), in addition to the IPv4 address(es)
           --allow CIDR           Allowed client block, repeatable; replaces the default 127.0.0.0/8 and ::1
           --via-name NAME        Name used in Via and for loop detection (default: host name)
           --max-connections N    Open client connections at once (default 1024)
@@ -48,6 +49,7 @@ public enum CommandLine {
         var listen: [String] = []
         var allow: [CIDR] = []
         var portSeen = false
+        var ipv6 = false
         var i = 0
 
         func value(_ option: String) throws(UsageError) -> String {
@@ -108,6 +110,7 @@ public enum CommandLine {
                     throw UsageError(message: "invalid listen address '\(text)': expected a numeric IPv4 or IPv6 address")
                 }
                 listen.append(host)
+            case "-6", "--ipv6": ipv6 = true
             case "--allow":
                 let text = try next()
                 guard let block = CIDR(text) else { throw UsageError(message: "invalid CIDR '\(text)' for --allow") }
@@ -138,6 +141,7 @@ public enum CommandLine {
             i += 1
         }
         if !listen.isEmpty { config.listenAddresses = listen }
+        if ipv6 && !config.listenAddresses.contains("::") { config.listenAddresses.append("::") }
         if !allow.isEmpty { config.allow = allow }
         guard ConcurrencyModel.implemented.contains(config.model) else {
             throw UsageError(message: "concurrency model '\(config.model.rawValue)' is not built yet; available: "

@@ -320,7 +320,11 @@ public struct ConnectionMachine {
                 guard let ex = exchange, !ex.requestComplete else { continue }
                 exchange?.requestComplete = true
                 if ex.requestChunked { out.append(.writeUpstream(Array("0\r\n\r\n".utf8))) }
-                if ex.responseComplete { finishExchange(now: now, into: &out) }
+                if ex.responseComplete {
+                    finishExchange(now: now, into: &out)
+                } else if !ex.responseHeadSent {
+                    arm(.upstreamResponse, config.timeouts.upstreamResponseMs, into: &out)
+                }
             }
         }
     }
@@ -425,12 +429,18 @@ public struct ConnectionMachine {
         exchange?.sentUpstream = true
         responseParser.requestMethod = ex.method
         out.append(.writeUpstream(ex.upstreamHead))
-        arm(.upstreamResponse, config.timeouts.upstreamResponseMs, into: &out)
+        // While the client still sends a body, gaps in it are what can stall; after it, the origin.
+        if ex.requestComplete {
+            arm(.upstreamResponse, config.timeouts.upstreamResponseMs, into: &out)
+        } else {
+            arm(.bodyIdle, config.timeouts.bodyIdleMs, into: &out)
+        }
     }
 
     private mutating func forwardRequestBody(_ piece: Span<UInt8>, into out: inout [ConnectionAction]) {
         guard piece.count > 0, let ex = exchange else { return }
         exchange?.requestBodyBytes += piece.count
+        arm(.bodyIdle, config.timeouts.bodyIdleMs, into: &out)
         var bytes: [UInt8] = []
         if ex.requestChunked {
             bytes.reserveCapacity(piece.count + 12)
