@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "SafeParse", targets: ["SafeParse"]),
         .library(name: "Proxy", targets: ["Proxy"]),
         .executable(name: "proxy", targets: ["ProxyCLI"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     targets: [
         .target(name: "SafeParse", swiftSettings: strict),
@@ -30,6 +31,8 @@ let package = Package(
         .executableTarget(name: "ProxyCLI", dependencies: ["Proxy"], swiftSettings: strict),
         .testTarget(name: "SafeParseTests", dependencies: ["SafeParse"], swiftSettings: strict),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SafeParse"], swiftSettings: strict),
+        .target(name: "FuzzTargets", dependencies: ["SafeParse"], swiftSettings: strict),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzTargets"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,7 +44,7 @@ public struct AbsoluteURI: Sendable, Hashable {
             if b == ByteClass.slash || b == 0x3F { break }
             authorityEnd += 1
         }
-        for j in authorityEnd..<range.upperBound where bytes[j] == 0x23 { throw .invalidRequestTarget } // "#"
+        if Scan.firstIndex(of: 0x23, in: bytes, authorityEnd..<range.upperBound) != nil { throw .invalidRequestTarget } // "#"
         let authority = try Authority.parse(bytes, authorityStart..<authorityEnd)
         let scheme: Scheme = ASCII.equalsIgnoringCase(bytes, schemeRange, "http") ? .http
             : ASCII.equalsIgnoringCase(bytes, schemeRange, "https") ? .https : .other

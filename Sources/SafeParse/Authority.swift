@@ -18,7 +18,7 @@ public struct Authority: Sendable, Hashable {
     /// (`uri-host ":" port`, RFC 9112 §3.2.3).
     public static func parse(_ bytes: Span<UInt8>, _ range: Range<Int>, requirePort: Bool = false) throws(ParseError) -> Authority {
         guard !range.isEmpty else { throw .invalidHost }
-        for i in range where bytes[i] == 0x40 { throw .userinfoInURI } // "@": RFC 9110 §4.2.4
+        if Scan.firstIndex(of: 0x40, in: bytes, range) != nil { throw .userinfoInURI } // "@": RFC 9110 §4.2.4
         var hostRange: Range<Int>
         var isIPv6 = false
         var rest: Int // index just past the host (and its closing bracket)
@@ -31,11 +31,8 @@ public struct Authority: Sendable, Hashable {
             isIPv6 = true
             rest = close + 1
         } else {
-            var end = range.lowerBound
-            while end < range.upperBound && bytes[end] != ByteClass.colon {
-                guard ByteClass.isUnreserved(bytes[end]) else { throw .invalidHost }
-                end += 1
-            }
+            let end = Scan.unreservedEnd(in: bytes, range)
+            if end < range.upperBound && bytes[end] != ByteClass.colon { throw .invalidHost }
             hostRange = range.lowerBound..<end
             rest = end
         }

@@ -58,6 +58,14 @@ enum ByteClass {
 
     @inline(__always) static func isWhitespace(_ b: UInt8) -> Bool { b == sp || b == htab }
 
+    /// Class bits per byte value, for table-driven scans: bit 0 token, bit 1 unreserved.
+    static let tokenBit: UInt8 = 1
+    static let unreservedBit: UInt8 = 2
+    static let table: [UInt8] = (0..<256).map { (v: Int) -> UInt8 in
+        let b = UInt8(v)
+        return (isToken(b) ? tokenBit : 0) | (isUnreserved(b) ? unreservedBit : 0)
+    }
+
     @inline(__always) static func lowercased(_ b: UInt8) -> UInt8 {
         b &- 0x41 < 26 ? b | 0x20 : b
     }

@@ -7,7 +7,7 @@ enum FieldLine {
         let end = line.upperBound
         // RFC 9112 §5.2: a line starting with whitespace is obs-fold (or whitespace after the start line, §2.2).
         if i < end && ByteClass.isWhitespace(bytes[i]) { throw .obsoleteLineFolding }
-        while i < end && ByteClass.isToken(bytes[i]) { i += 1 }
+        i = Scan.tokenEnd(in: bytes, i..<end)
         let nameEnd = i
         guard i < end else { throw .invalidFieldName } // no colon at all
         let stop = bytes[i]
@@ -21,14 +21,12 @@ enum FieldLine {
         i += 1
         while i < end && ByteClass.isWhitespace(bytes[i]) { i += 1 } // leading OWS
         let valueStart = i
-        var valueEnd = i
-        while i < end {
-            let b = bytes[i]
-            // RFC 9110 §5.5: field-value = *( VCHAR / obs-text / SP / HTAB ); CR, LF, NUL and CTLs are invalid.
-            guard ByteClass.isFieldValueByte(b) else { throw b == ByteClass.cr ? .bareCR : .invalidFieldValue }
-            i += 1
-            if !ByteClass.isWhitespace(b) { valueEnd = i } // trailing OWS is not part of the value
+        // RFC 9110 §5.5: field-value = *( VCHAR / obs-text / SP / HTAB ); CR, LF, NUL and CTLs are invalid.
+        if let bad = Scan.firstInvalidFieldValueByte(in: bytes, valueStart..<end) {
+            throw bytes[bad] == ByteClass.cr ? .bareCR : .invalidFieldValue
         }
+        var valueEnd = end
+        while valueEnd > valueStart && ByteClass.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 } // trailing OWS
         return HeaderFields.Entry(
             nameStart: UInt32(truncatingIfNeeded: line.lowerBound), nameEnd: UInt32(truncatingIfNeeded: nameEnd),
             valueStart: UInt32(truncatingIfNeeded: valueStart), valueEnd: UInt32(truncatingIfNeeded: valueEnd),

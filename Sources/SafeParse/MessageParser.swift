@@ -198,8 +198,7 @@ struct MessageParser: Sendable {
         let totalBudget = totalLimit - storage.count
         let budget = max(min(lineBudget, totalBudget), 0)
         let scanEnd = offset + min(input.count - offset, budget)
-        var i = offset
-        while i < scanEnd && input[i] != ByteClass.lf { i += 1 }
+        let i = Scan.firstIndex(of: ByteClass.lf, in: input, offset..<scanEnd) ?? scanEnd
         let complete = i < scanEnd
         let take = complete ? i + 1 - offset : scanEnd - offset
         if !complete && scanEnd < input.count { throw lineBudget <= totalBudget ? lineError : totalError }

@@ -13,7 +13,7 @@ struct RequestLine {
         var i = line.lowerBound
         let end = line.upperBound
         // method = token (RFC 9110 §9.1)
-        while i < end && ByteClass.isToken(bytes[i]) { i += 1 }
+        i = Scan.tokenEnd(in: bytes, i..<end)
         let methodRange = line.lowerBound..<i
         guard !methodRange.isEmpty, i < end, bytes[i] == ByteClass.sp else {
             if i < end && bytes[i] == ByteClass.cr { throw .bareCR }
@@ -22,11 +22,8 @@ struct RequestLine {
         i += 1
         // request-target: visible ASCII only, no whitespace (RFC 9112 §3.2)
         let targetStart = i
-        while i < end && bytes[i] != ByteClass.sp {
-            let b = bytes[i]
-            guard ByteClass.isTargetByte(b) else { throw b == ByteClass.cr ? .bareCR : .invalidRequestTarget }
-            i += 1
-        }
+        i = Scan.firstNonVisibleByte(in: bytes, targetStart..<end) ?? end
+        if i < end && bytes[i] != ByteClass.sp { throw bytes[i] == ByteClass.cr ? .bareCR : .invalidRequestTarget }
         let targetRange = targetStart..<i
         guard !targetRange.isEmpty, i < end else { throw .invalidRequestLine } // "GET  /", HTTP/0.9 "GET /"
         i += 1
@@ -51,7 +48,7 @@ struct RequestLine {
         }
         if first == ByteClass.slash {
             // §3.2.1 origin-form = absolute-path [ "?" query ]; a fragment is never sent.
-            for i in range where bytes[i] == 0x23 { throw .invalidRequestTarget }
+            if Scan.firstIndex(of: 0x23, in: bytes, range) != nil { throw .invalidRequestTarget }
             return .origin(range)
         }
         if range.count == 1 && first == 0x2A {
