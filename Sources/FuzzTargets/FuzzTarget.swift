@@ -1,0 +1,21 @@
+/// The fuzz targets, by the name used for their corpus folders (`corpus/<name>/`,
+/// `corpus/regressions/<name>/`), their libFuzzer executables and `Fuzz/run`.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    case requestParser = "request-parser"
+    case responseParser = "response-parser"
+    case uri = "uri"
+
+    /// Runs one input; traps (a libFuzzer crash) on a broken invariant.
+    public func run(_ data: [UInt8]) {
+        trap(on: check(data))
+    }
+
+    /// Runs one input; returns the broken invariant, if any.
+    public func check(_ data: [UInt8]) -> InvariantViolation? {
+        switch self {
+        case .requestParser: RequestParserTarget.check(data)
+        case .responseParser: ResponseParserTarget.check(data)
+        case .uri: URITarget.check(data)
+        }
+    }
+}
