@@ -1,3 +1,13 @@
+extension HeaderFields.Entry {
+    /// The same entry with every offset moved by `delta` (from input to storage coordinates).
+    @inline(__always)
+    func shifted(by delta: Int) -> HeaderFields.Entry {
+        @inline(__always) func move(_ v: UInt32) -> UInt32 { UInt32(truncatingIfNeeded: Int(v) + delta) }
+        return HeaderFields.Entry(nameStart: move(nameStart), nameEnd: move(nameEnd), valueStart: move(valueStart),
+                                  valueEnd: move(valueEnd), lineStart: move(lineStart), lineEnd: move(lineEnd))
+    }
+}
+
 /// Grammar of one field line (RFC 9112 §5, RFC 9110 §5.5):
 /// `field-name ":" OWS field-value OWS`, the CRLF already removed by the caller.
 enum FieldLine {

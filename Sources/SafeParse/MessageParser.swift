@@ -105,6 +105,13 @@ struct MessageParser: Sendable {
                     skippedBytes = 0
                     bodyBytes = 0
                 }
+                // (Entry offsets are 32-bit: inputs beyond 2 GiB take the line-by-line path.)
+                if phase == .fieldLines && lineStart == head.fields.bytes.count && input.count <= Int(Int32.max) {
+                    if try readFieldLinesInPlace(input, &offset, head: &head, requestMethod: requestMethod) {
+                        return ParseStep(.headComplete, consumed: offset)
+                    }
+                    continue
+                }
                 if try readHeadLine(input, &offset, head: &head, requestMethod: requestMethod) {
                     return ParseStep(.headComplete, consumed: offset)
                 }
@@ -137,6 +144,20 @@ struct MessageParser: Sendable {
                 offset += take
                 return ParseStep(.body(range), consumed: offset)
             case .chunkSizeLine:
+                if chunkLine.state == .size && chunkLine.digits == 0,
+                   let (size, next) = Self.plainChunkSize(input, from: offset) {
+                    // Fast path: the whole line "HEX CRLF" is here; same checks as the machine.
+                    offset = next
+                    if size == 0 {
+                        phase = .trailerLines
+                        lineStart = 0
+                    } else {
+                        try countBody(size)
+                        remaining = size
+                        phase = .chunkData
+                    }
+                    continue
+                }
                 while offset < input.count {
                     let b = input[offset]
                     offset += 1
@@ -158,6 +179,11 @@ struct MessageParser: Sendable {
             case .chunkDataCR, .chunkDataLF:
                 // RFC 9112 §7.1: chunk-data is followed by exactly CRLF.
                 if offset == input.count { return ParseStep(.needMore, consumed: offset) }
+                if phase == .chunkDataCR, offset + 1 < input.count, input[offset] == ByteClass.cr, input[offset + 1] == ByteClass.lf {
+                    offset += 2
+                    phase = .chunkSizeLine
+                    continue
+                }
                 let expected = phase == .chunkDataCR ? ByteClass.cr : ByteClass.lf
                 guard input[offset] == expected else {
                     throw input[offset] == ByteClass.lf ? .bareLF : .invalidChunkTerminator // §2.2: no bare LF
@@ -177,6 +203,22 @@ struct MessageParser: Sendable {
                 throw error
             }
         }
+    }
+
+    /// A chunk-size line without extensions, entirely within `input[from...]`: 1 to 16 hex
+    /// digits (which cannot overflow) then CRLF. Returns the size and the index after the LF,
+    /// or nil to let `ChunkSizeLine` handle it byte by byte (which also reports the errors).
+    @inline(__always)
+    private static func plainChunkSize(_ input: Span<UInt8>, from start: Int) -> (UInt64, Int)? {
+        var size: UInt64 = 0
+        var i = start
+        let end = min(input.count, start + 16)
+        while i < end, let v = ByteClass.hexValue(input[i]) {
+            size = size << 4 | v
+            i += 1
+        }
+        guard i > start, i + 1 < input.count, input[i] == ByteClass.cr, input[i + 1] == ByteClass.lf else { return nil }
+        return (size, i + 2)
     }
 
     private mutating func countBody(_ n: UInt64) throws(ParseError) {
@@ -205,6 +247,46 @@ struct MessageParser: Sendable {
         storage.append(input, offset..<(offset + take))
         offset += take
         return complete
+    }
+
+    /// Fast path for field lines when no partial line is pending: complete lines are parsed
+    /// straight from `input` and stored with one copy per call. Same grammar, same limits and
+    /// the same first error, in the same order, as line-by-line `readHeadLine` (which takes over
+    /// for a line split across inputs). Returns true when the head is complete.
+    private mutating func readFieldLinesInPlace<Head: ParsedHead>(_ input: Span<UInt8>, _ offset: inout Int, head: inout Head, requestMethod: Method) throws(ParseError) -> Bool {
+        let chunkStart = offset
+        let stored = head.fields.bytes.count
+        let shift = stored - chunkStart // storage index = input index + shift
+        var pos = offset
+        while pos < input.count {
+            let lineBudget = limits.maxFieldLineBytes
+            let totalBudget = limits.maxHeadBytes - (stored + pos - chunkStart)
+            let scanEnd = pos + min(input.count - pos, max(min(lineBudget, totalBudget), 0))
+            guard let lf = Scan.firstIndex(of: ByteClass.lf, in: input, pos..<scanEnd) else {
+                offset = scanEnd
+                if scanEnd < input.count { throw lineBudget <= totalBudget ? .fieldLineTooLong : .headTooLarge }
+                break // a partial line: stored below, finished by readHeadLine
+            }
+            offset = lf
+            // RFC 9112 §2.2: lines end in CRLF; a bare LF is rejected (see lineContent).
+            guard lf > pos, input[lf - 1] == ByteClass.cr else { throw .bareLF }
+            let content = pos..<(lf - 1)
+            pos = lf + 1
+            if content.isEmpty {
+                head.fields.bytes.append(input, chunkStart..<pos)
+                offset = pos
+                lineStart = head.fields.bytes.count
+                let framing = try head.completeHead(limits: limits, requestMethod: requestMethod)
+                enterBody(framing)
+                return true
+            }
+            guard head.fields.entries.count < limits.maxFieldCount else { throw .tooManyFields }
+            head.fields.entries.append(try FieldLine.parse(input, content).shifted(by: shift))
+        }
+        head.fields.bytes.append(input, chunkStart..<input.count)
+        offset = input.count
+        lineStart = stored + (pos - chunkStart)
+        return false
     }
 
     /// Reads one head line; returns true when the head is complete.
