@@ -31,6 +31,7 @@ let package = Package(
         .executableTarget(name: "ProxyCLI", dependencies: ["Proxy"], swiftSettings: strict),
         .testTarget(name: "SafeParseTests", dependencies: ["SafeParse"], swiftSettings: strict),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SafeParse"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: strict),
         .target(name: "FuzzTargets", dependencies: ["SafeParse"], swiftSettings: strict),
         .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzTargets"], swiftSettings: strict),
     ],

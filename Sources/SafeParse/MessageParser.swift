@@ -5,7 +5,9 @@ protocol ParsedHead {
     /// Request parsers skip empty lines before the request line (RFC 9112 §2.2); response parsers do not.
     static var skipsLeadingEmptyLines: Bool { get }
     static func startLineLimit(_ limits: Limits) -> (bytes: Int, error: ParseError)
-    mutating func parseStartLine(_ line: Range<Int>) throws(ParseError)
+    /// Parses the start line at `bytes[line]`; stored ranges are those of `bytes` plus `shift`
+    /// (the start line is parsed in the input, and stored at `index + shift`).
+    mutating func parseStartLine(_ bytes: Span<UInt8>, _ line: Range<Int>, shift: Int) throws(ParseError)
     mutating func completeHead(limits: Limits, requestMethod: Method) throws(ParseError) -> BodyFraming
 }
 
@@ -106,8 +108,8 @@ struct MessageParser: Sendable {
                     bodyBytes = 0
                 }
                 // (Entry offsets are 32-bit: inputs beyond 2 GiB take the line-by-line path.)
-                if phase == .fieldLines && lineStart == head.fields.bytes.count && input.count <= Int(Int32.max) {
-                    if try readFieldLinesInPlace(input, &offset, head: &head, requestMethod: requestMethod) {
+                if lineStart == head.fields.bytes.count && input.count <= Int(Int32.max) {
+                    if try readLinesInPlace(input, &offset, head: &head, requestMethod: requestMethod) {
                         return ParseStep(.headComplete, consumed: offset)
                     }
                     continue
@@ -249,22 +251,25 @@ struct MessageParser: Sendable {
         return complete
     }
 
-    /// Fast path for field lines when no partial line is pending: complete lines are parsed
-    /// straight from `input` and stored with one copy per call. Same grammar, same limits and
-    /// the same first error, in the same order, as line-by-line `readHeadLine` (which takes over
-    /// for a line split across inputs). Returns true when the head is complete.
-    private mutating func readFieldLinesInPlace<Head: ParsedHead>(_ input: Span<UInt8>, _ offset: inout Int, head: inout Head, requestMethod: Method) throws(ParseError) -> Bool {
-        let chunkStart = offset
+    /// Fast path when no partial line is pending: complete lines (start line and field lines)
+    /// are parsed straight from `input` and stored with one copy per call. Same grammar, same
+    /// limits and the same first error, in the same order, as line-by-line `readHeadLine`
+    /// (which takes over for a line split across inputs). Returns true when the head is complete.
+    private mutating func readLinesInPlace<Head: ParsedHead>(_ input: Span<UInt8>, _ offset: inout Int, head: inout Head, requestMethod: Method) throws(ParseError) -> Bool {
+        var chunkStart = offset
         let stored = head.fields.bytes.count
-        let shift = stored - chunkStart // storage index = input index + shift
+        var shift = stored - chunkStart // storage index = input index + shift
         var pos = offset
         while pos < input.count {
-            let lineBudget = limits.maxFieldLineBytes
+            let isStart = phase == .startLine
+            let (lineLimit, lineError) = isStart ? Head.startLineLimit(limits)
+                : (limits.maxFieldLineBytes, ParseError.fieldLineTooLong)
+            let lineBudget = lineLimit - (isStart ? skippedBytes : 0)
             let totalBudget = limits.maxHeadBytes - (stored + pos - chunkStart)
             let scanEnd = pos + min(input.count - pos, max(min(lineBudget, totalBudget), 0))
             guard let lf = Scan.firstIndex(of: ByteClass.lf, in: input, pos..<scanEnd) else {
                 offset = scanEnd
-                if scanEnd < input.count { throw lineBudget <= totalBudget ? .fieldLineTooLong : .headTooLarge }
+                if scanEnd < input.count { throw lineBudget <= totalBudget ? lineError : .headTooLarge }
                 break // a partial line: stored below, finished by readHeadLine
             }
             offset = lf
@@ -272,6 +277,20 @@ struct MessageParser: Sendable {
             guard lf > pos, input[lf - 1] == ByteClass.cr else { throw .bareLF }
             let content = pos..<(lf - 1)
             pos = lf + 1
+            if isStart {
+                if content.isEmpty {
+                    // RFC 9112 §2.2: empty lines before a request-line are skipped, not stored.
+                    guard Head.skipsLeadingEmptyLines else { throw .invalidStatusLine }
+                    skippedBytes += 2
+                    chunkStart = pos
+                    shift = stored - chunkStart
+                    continue
+                }
+                try head.parseStartLine(input, content, shift: shift)
+                phase = .fieldLines
+                skippedBytes = 0
+                continue
+            }
             if content.isEmpty {
                 head.fields.bytes.append(input, chunkStart..<pos)
                 offset = pos
@@ -308,7 +327,8 @@ struct MessageParser: Sendable {
                 head.fields.bytes.removeSubrange(lineStart..<lineEnd)
                 return false
             }
-            try head.parseStartLine(content)
+            let storedBytes = head.fields.bytes // shares storage: nothing is appended while it lives
+            try head.parseStartLine(storedBytes.span, content, shift: 0)
             phase = .fieldLines
             skippedBytes = 0
         } else if content.isEmpty {

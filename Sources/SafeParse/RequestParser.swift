@@ -65,13 +65,12 @@ extension RequestHead: ParsedHead {
         (limits.maxRequestLineBytes, .requestLineTooLong)
     }
 
-    mutating func parseStartLine(_ line: Range<Int>) throws(ParseError) {
-        let bytes = fields.bytes
-        let parsed = try RequestLine.parse(bytes.span, line)
+    mutating func parseStartLine(_ bytes: Span<UInt8>, _ line: Range<Int>, shift: Int) throws(ParseError) {
+        let parsed = try RequestLine.parse(bytes, line)
         method = parsed.method
-        methodRange = parsed.methodRange
-        target = parsed.target
-        targetRange = parsed.targetRange
+        methodRange = parsed.methodRange.shifted(by: shift)
+        target = parsed.target.shifted(by: shift)
+        targetRange = parsed.targetRange.shifted(by: shift)
         version = parsed.version
         hostField = nil
         framing = .none

@@ -39,12 +39,11 @@ extension ResponseHead: ParsedHead {
         (limits.maxStatusLineBytes, .statusLineTooLong)
     }
 
-    mutating func parseStartLine(_ line: Range<Int>) throws(ParseError) {
-        let bytes = fields.bytes
-        let parsed = try StatusLine.parse(bytes.span, line)
+    mutating func parseStartLine(_ bytes: Span<UInt8>, _ line: Range<Int>, shift: Int) throws(ParseError) {
+        let parsed = try StatusLine.parse(bytes, line)
         version = parsed.version
         status = parsed.status
-        reasonRange = parsed.reasonRange
+        reasonRange = parsed.reasonRange.shifted(by: shift)
         framing = .none
     }
 

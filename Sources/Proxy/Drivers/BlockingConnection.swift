@@ -22,14 +22,19 @@ final class BlockingConnection {
     private var readBuffer: [UInt8]
     private var clientOpen = true
     private var pending: [ConnectionAction] = []
+    /// Asked once per loop turn when set: true once shutdown was requested. The iterative
+    /// model passes the listener's signal check, as no other thread watches for signals
+    /// while it serves a connection.
+    private let shutdownRequested: (() -> Bool)?
 
     /// Most time a poll waits, so a drain request is noticed promptly (milliseconds).
     static let maxPollMs: Int32 = 250
 
-    init(engine: EngineContext, clientFD: Int32, peer: SocketAddress, log: LogBuffer) {
+    init(engine: EngineContext, clientFD: Int32, peer: SocketAddress, log: LogBuffer, shutdownRequested: (() -> Bool)? = nil) {
         self.engine = engine
         self.log = log
         self.clientFD = clientFD
+        self.shutdownRequested = shutdownRequested
         machine = ConnectionMachine(engine: engine, client: peer)
         readBuffer = [UInt8](repeating: 0, count: engine.config.ioBufferBytes)
     }
@@ -47,6 +52,9 @@ final class BlockingConnection {
         machine.start(now: Sys.monotonicNanoseconds(), into: &out)
         perform(out)
         while clientOpen && !machine.isClosed {
+            if !engine.isDraining, let shutdownRequested, shutdownRequested() {
+                engine.beginDraining()
+            }
             if engine.isDraining && machine.isBetweenRequests {
                 break
             }

@@ -33,7 +33,10 @@ struct IterativeDriver: Driver {
             switch listener.next() {
             case .connection(let fd, let peer):
                 engine.stats.acceptedConnections.add(1, ordering: .relaxed)
-                BlockingConnection(engine: engine, clientFD: fd, peer: peer, log: log).run()
+                // Signals are only read in `next()`; while a connection is served, it checks
+                // for one itself, so an idle keep-alive client cannot delay shutdown.
+                BlockingConnection(engine: engine, clientFD: fd, peer: peer, log: log,
+                                   shutdownRequested: listener.shutdownSignalPending).run()
             case .shutdown(let signal):
                 log.log(LogRecord(.info, "shutdown_requested", [("signal", .int(Int(signal)))]))
                 engine.beginDraining()

@@ -42,8 +42,23 @@ public final class Listener {
         case idle
     }
 
+    /// A shutdown signal taken by `shutdownSignalPending()`, reported by the next `next()`.
+    private var pendingSignal: Int32 = 0
+
+    /// Non-blocking check for a shutdown signal, for a thread busy serving a connection
+    /// instead of waiting in `next()` (the iterative model). Once true, `next()` returns
+    /// `.shutdown` at once.
+    public func shutdownSignalPending() -> Bool {
+        if pendingSignal == 0 {
+            let signal = portcullis_read_signal(signalFD)
+            if signal > 0 { pendingSignal = signal }
+        }
+        return pendingSignal != 0
+    }
+
     /// Waits up to `timeoutMs` for a connection or a shutdown signal.
     public func next(timeoutMs: Int32 = 1000) -> Wake {
+        if pendingSignal != 0 { return .shutdown(signal: pendingSignal) }
         var polled = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         polled.append(pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0))
         guard (try? Sys.poll(&polled, timeoutMs: timeoutMs)) ?? 0 > 0 else { return .idle }
