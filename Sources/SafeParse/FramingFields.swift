@@ -18,12 +18,12 @@ struct FramingFields {
         for i in 0..<fields.count {
             let name = fields.nameRange(at: i)
             switch name.count {
-            case 4 where ASCII.equalsIgnoringCase(bytes, name, "host"):
+            case 4 where Scan.equalsLowercase(bytes, name, "host"):
                 summary.hostCount += 1
                 if summary.hostIndex == nil { summary.hostIndex = i }
-            case 14 where ASCII.equalsIgnoringCase(bytes, name, "content-length"):
+            case 14 where Scan.equalsLowercase(bytes, name, "content-length"):
                 try summary.addContentLength(bytes, fields.valueRange(at: i))
-            case 17 where ASCII.equalsIgnoringCase(bytes, name, "transfer-encoding"):
+            case 17 where Scan.equalsLowercase(bytes, name, "transfer-encoding"):
                 summary.hasTransferEncoding = true
                 try summary.addTransferCodings(bytes, fields.valueRange(at: i))
             default:

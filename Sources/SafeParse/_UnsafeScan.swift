@@ -88,6 +88,23 @@ enum Scan {
         classRunEnd(in: span, range, bit: ByteClass.unreservedBit)
     }
 
+    /// True when `span[range]` equals `word` ignoring ASCII case; `word` must be lower case.
+    /// (A byte-pointer compare: `String.utf8` iteration costs several times more per byte.)
+    @inline(__always)
+    static func equalsLowercase(_ span: Span<UInt8>, _ range: Range<Int>, _ word: StaticString) -> Bool {
+        precondition(range.lowerBound >= 0 && range.upperBound <= span.count, "scan range outside input")
+        guard word.utf8CodeUnitCount == range.count else { return false }
+        return unsafe span.withUnsafeBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return range.isEmpty }
+            let w = unsafe word.utf8Start
+            for i in 0..<range.count {
+                let expected = unsafe w[i]
+                if ByteClass.lowercased(unsafe base[range.lowerBound + i]) != expected { return false }
+            }
+            return true
+        }
+    }
+
     /// Index of the first byte in `span[range]` outside VCHAR (0x21...0x7E), or nil. In a
     /// request line this finds the SP that ends the request-target, or an invalid byte.
     static func firstNonVisibleByte(in span: Span<UInt8>, _ range: Range<Int>) -> Int? {
