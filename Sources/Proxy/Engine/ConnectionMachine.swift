@@ -63,6 +63,8 @@ public struct ConnectionMachine {
 
     public let engine: EngineContext
     public let client: SocketAddress
+    /// `client` as text, formatted once for the connection's log lines.
+    let clientText: String
     var phase = Phase.awaitingRequest
     var requestParser: RequestParser
     var responseParser: ResponseParser
@@ -77,6 +79,7 @@ public struct ConnectionMachine {
     public init(engine: EngineContext, client: SocketAddress) {
         self.engine = engine
         self.client = client
+        clientText = client.description
         requestParser = RequestParser(limits: engine.config.requestLimits)
         responseParser = ResponseParser(limits: engine.config.responseLimits)
     }
@@ -100,7 +103,7 @@ public struct ConnectionMachine {
     /// A client connection was accepted. Checks access and arms the head timer.
     public mutating func start(now: UInt64, into out: inout [ConnectionAction]) {
         guard engine.isAllowed(client) else {
-            out.append(.log(LogRecord(.warn, "client_denied", [("client", .text(client.description))])))
+            out.append(.log(LogRecord(.warn, "client_denied", [("client", .text(clientText))])))
             respondError(403, detail: "Access denied: this proxy only serves allowed clients.", reason: "client_not_allowed",
                          now: now, close: true, into: &out)
             return
@@ -123,7 +126,7 @@ public struct ConnectionMachine {
             processClient(now: now, into: &out)
             guard phase == .awaitingRequest else { return }
             if !backlog.isEmpty || !requestParser.isIdle {
-                out.append(.log(LogRecord(.warn, "client_closed", [("reason", .text("request truncated")), ("client", .text(client.description))])))
+                out.append(.log(LogRecord(.warn, "client_closed", [("reason", .text("request truncated")), ("client", .text(clientText))])))
             }
             closeAll(into: &out)
         case .connecting, .exchanging:
@@ -247,7 +250,7 @@ public struct ConnectionMachine {
             closeAll(into: &out)
         case .clientHead:
             if requestStarted {
-                out.append(.log(LogRecord(.warn, "client_timeout", [("phase", .text("head")), ("client", .text(client.description))])))
+                out.append(.log(LogRecord(.warn, "client_timeout", [("phase", .text("head")), ("client", .text(clientText))])))
                 respondError(408, detail: "Timed out waiting for the request head.", reason: "client_head_timeout", now: now, close: true, into: &out)
             } else {
                 closeAll(into: &out)
@@ -262,7 +265,7 @@ public struct ConnectionMachine {
             out.append(.closeUpstream)
             respondError(504, detail: "Timed out waiting for origin server: \(ex.host)", reason: "upstream_timeout", now: now, close: true, into: &out)
         case .bodyIdle:
-            out.append(.log(LogRecord(.warn, "body_timeout", [("client", .text(client.description))])))
+            out.append(.log(LogRecord(.warn, "body_timeout", [("client", .text(clientText))])))
             if exchange?.responseHeadSent == false {
                 respondError(exchange?.requestComplete == false ? 408 : 504, detail: "Timed out during the message body.",
                              reason: "body_idle_timeout", now: now, close: true, into: &out)
@@ -331,7 +334,7 @@ public struct ConnectionMachine {
 
     private mutating func rejectRequest(_ error: ParseError, now: UInt64, into out: inout [ConnectionAction]) {
         out.append(.log(LogRecord(.warn, "request_rejected", [
-            ("reason", .text(error.code)), ("status", .int(error.status)), ("client", .text(client.description)),
+            ("reason", .text(error.code)), ("status", .int(error.status)), ("client", .text(clientText)),
         ])))
         if phase == .awaitingRequest || exchange?.responseHeadSent == false {
             if case .connected = upstream, phase != .awaitingRequest {
@@ -349,7 +352,7 @@ public struct ConnectionMachine {
         engine.stats.totalRequests.add(1, ordering: .relaxed)
         let uri = Array(head.targetBytes)
         out.append(.log(LogRecord(.info, "request_start", [
-            ("method", .bytes(Array(head.methodBytes))), ("uri", .bytes(uri)), ("client", .text(client.description)),
+            ("method", .bytes(Array(head.methodBytes))), ("uri", .bytes(uri)), ("client", .text(clientText)),
         ])))
         let connection: ConnectionOptions
         do {

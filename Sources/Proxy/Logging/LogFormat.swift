@@ -11,9 +11,14 @@ import Glibc
 public enum LogFormat {
     /// Appends one formatted line (with its newline) to `out`.
     public static func appendLine(_ record: LogRecord, thread: String, timestamp: String, to out: inout [UInt8]) {
-        out.append(0x5B); out.append(contentsOf: timestamp.utf8); out.append(contentsOf: "] [".utf8)
+        appendLine(record, thread: thread, timestamp: Array(timestamp.utf8), to: &out)
+    }
+
+    /// Appends one formatted line; `timestamp` is the already formatted time, as bytes.
+    static func appendLine(_ record: LogRecord, thread: String, timestamp: [UInt8], to out: inout [UInt8]) {
+        out.append(0x5B); out.append(contentsOf: timestamp); out.append(contentsOf: "] [".utf8)
         out.append(contentsOf: record.level.label.utf8); out.append(contentsOf: "] [".utf8)
-        appendEscaped(Array(thread.utf8), quoteIfNeeded: false, to: &out)
+        appendEscaped(thread.utf8, quoteIfNeeded: false, to: &out)
         out.append(contentsOf: "] ".utf8)
         out.append(contentsOf: record.event.utf8)
         for field in record.fields {
@@ -22,7 +27,7 @@ public enum LogFormat {
             out.append(0x3D)
             switch field.value {
             case .int(let n): out.append(contentsOf: String(n).utf8)
-            case .text(let s): appendEscaped(Array(s.utf8), quoteIfNeeded: true, to: &out)
+            case .text(let s): appendEscaped(s.utf8, quoteIfNeeded: true, to: &out)
             case .bytes(let b): appendEscaped(b, quoteIfNeeded: true, to: &out)
             }
         }
@@ -33,10 +38,13 @@ public enum LogFormat {
         b <= 0x20 || b >= 0x7F || b == 0x22 || b == 0x3D || b == 0x5C
     }
 
-    static func appendEscaped(_ bytes: [UInt8], quoteIfNeeded: Bool, to out: inout [UInt8]) {
+    static func appendEscaped<Bytes: Collection<UInt8>>(_ bytes: Bytes, quoteIfNeeded: Bool, to out: inout [UInt8]) {
         let quote = quoteIfNeeded && (bytes.isEmpty || bytes.contains(where: needsQuoting))
         if quote { out.append(0x22) }
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        if !quote && !bytes.contains(where: needsQuoting) {
+            out.append(contentsOf: bytes) // the common case: nothing to escape
+            return
+        }
         for b in bytes {
             switch b {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
@@ -45,11 +53,14 @@ public enum LogFormat {
             case 0x0D: out.append(contentsOf: [0x5C, 0x72])
             case 0x09: out.append(contentsOf: [0x5C, 0x74])
             case 0x20...0x7E: out.append(b)
-            default: out.append(contentsOf: [0x5C, 0x78, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            default: out.append(contentsOf: [0x5C, 0x78, hexDigit(b >> 4), hexDigit(b & 0xF)])
             }
         }
         if quote { out.append(0x22) }
     }
+
+    @inline(__always)
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     /// "2024-01-15T10:00:15.123Z" for the current wall-clock time.
     public static func timestamp() -> String {

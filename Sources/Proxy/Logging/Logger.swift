@@ -133,7 +133,9 @@ public final class LogBuffer {
     private var bytes: [UInt8] = []
     private var lines = 0
     private var second = -1
-    private var secondPrefix = ""
+    /// "2024-01-15T10:00:15." for the current second; only the milliseconds change per line.
+    private var secondPrefix: [UInt8] = []
+    private var stamp: [UInt8] = []
 
     /// Lines kept before an automatic flush.
     static let flushLines = 64
@@ -147,7 +149,8 @@ public final class LogBuffer {
     public func log(_ record: LogRecord) {
         logger.observe(record)
         guard record.level >= logger.minimumLevel else { return }
-        LogFormat.appendLine(record, thread: thread, timestamp: timestamp(), to: &bytes)
+        updateTimestamp()
+        LogFormat.appendLine(record, thread: thread, timestamp: stamp, to: &bytes)
         lines += 1
         if lines >= Self.flushLines { flush() }
     }
@@ -159,16 +162,19 @@ public final class LogBuffer {
         lines = 0
     }
 
-    /// The timestamp, reformatting the date part only when the second changes.
-    private func timestamp() -> String {
+    /// Sets `stamp` to the current time, reformatting the date part only when the second changes.
+    private func updateTimestamp() {
         let (s, ms) = Sys.wallClock()
         if s != second {
             second = s
-            let full = LogFormat.timestamp()
-            secondPrefix = String(full.prefix(20)) // "2024-01-15T10:00:15."
+            secondPrefix = Array(LogFormat.timestamp().utf8.prefix(20)) // "2024-01-15T10:00:15."
         }
-        let m = String(ms)
-        return secondPrefix + String(repeating: "0", count: 3 - m.count) + m + "Z"
+        stamp.removeAll(keepingCapacity: true)
+        stamp.append(contentsOf: secondPrefix)
+        stamp.append(0x30 + UInt8(ms / 100))
+        stamp.append(0x30 + UInt8(ms / 10 % 10))
+        stamp.append(0x30 + UInt8(ms % 10))
+        stamp.append(0x5A)
     }
 
     deinit { flush() }
