@@ -150,14 +150,7 @@ struct MessageParser: Sendable {
                    let (size, next) = Self.plainChunkSize(input, from: offset) {
                     // Fast path: the whole line "HEX CRLF" is here; same checks as the machine.
                     offset = next
-                    if size == 0 {
-                        phase = .trailerLines
-                        lineStart = 0
-                    } else {
-                        try countBody(size)
-                        remaining = size
-                        phase = .chunkData
-                    }
+                    try enterChunk(size)
                     continue
                 }
                 while offset < input.count {
@@ -166,14 +159,7 @@ struct MessageParser: Sendable {
                     if try chunkLine.feed(b, maxExtensionBytes: limits.maxChunkExtensionBytes) {
                         let size = chunkLine.size
                         chunkLine.reset()
-                        if size == 0 {
-                            phase = .trailerLines
-                            lineStart = 0
-                        } else {
-                            try countBody(size)
-                            remaining = size
-                            phase = .chunkData
-                        }
+                        try enterChunk(size)
                         break
                     }
                 }
@@ -221,6 +207,18 @@ struct MessageParser: Sendable {
         }
         guard i > start, i + 1 < input.count, input[i] == ByteClass.cr, input[i + 1] == ByteClass.lf else { return nil }
         return (size, i + 2)
+    }
+
+    /// After a chunk-size line: the chunk's data, or the trailers after the last chunk.
+    private mutating func enterChunk(_ size: UInt64) throws(ParseError) {
+        if size == 0 {
+            phase = .trailerLines
+            lineStart = 0
+        } else {
+            try countBody(size)
+            remaining = size
+            phase = .chunkData
+        }
     }
 
     private mutating func countBody(_ n: UInt64) throws(ParseError) {

@@ -92,13 +92,13 @@ final class BlockingConnection {
             if connecting != nil {
                 finishConnect()
             } else {
-                readUpstream()
+                read(from: .upstream)
             }
         }
         let clientEvents = fds[0].revents
         if clientOpen && !machine.isClosed && clientEvents != 0 {
             if machine.wantsClientBytes || clientEvents & Int16(POLLERR | POLLHUP) != 0 {
-                readClient()
+                read(from: .client)
             }
         }
     }
@@ -112,39 +112,34 @@ final class BlockingConnection {
         perform(out)
     }
 
-    private func readClient() {
-        do {
-            let n = try Sys.read(clientFD, into: &readBuffer, max: readBuffer.count)
-            if n == 0 {
-                event { $0.clientClosed(now: $1, into: &$2) }
-            } else {
-                let received = readBuffer // shares storage; dies before the next read
-                let span = received.span.extracting(0..<n)
-                var out: [ConnectionAction] = []
-                machine.clientReceived(span, now: Sys.monotonicNanoseconds(), into: &out)
-                perform(out)
-            }
-        } catch {
-            if error.isWouldBlock { return }
-            event { $0.clientFailed(error.message, now: $1, into: &$2) }
-        }
-    }
+    private enum Side { case client, upstream }
 
-    private func readUpstream() {
+    /// One read from a side: data, EOF or an error, each reported to the machine.
+    private func read(from side: Side) {
+        let fd = side == .client ? clientFD : upstreamFD
         do {
-            let n = try Sys.read(upstreamFD, into: &readBuffer, max: readBuffer.count)
+            let n = try Sys.read(fd, into: &readBuffer, max: readBuffer.count)
             if n == 0 {
-                event { $0.upstreamClosed(now: $1, into: &$2) }
-            } else {
-                let received = readBuffer // shares storage; dies before the next read
-                let span = received.span.extracting(0..<n)
-                var out: [ConnectionAction] = []
-                machine.upstreamReceived(span, now: Sys.monotonicNanoseconds(), into: &out)
-                perform(out)
+                switch side {
+                case .client: event { $0.clientClosed(now: $1, into: &$2) }
+                case .upstream: event { $0.upstreamClosed(now: $1, into: &$2) }
+                }
+                return
             }
+            let received = readBuffer // shares storage; dies before the next read
+            let span = received.span.extracting(0..<n)
+            var out: [ConnectionAction] = []
+            switch side {
+            case .client: machine.clientReceived(span, now: Sys.monotonicNanoseconds(), into: &out)
+            case .upstream: machine.upstreamReceived(span, now: Sys.monotonicNanoseconds(), into: &out)
+            }
+            perform(out)
         } catch {
             if error.isWouldBlock { return }
-            event { $0.upstreamFailed(.reset(error.message), now: $1, into: &$2) }
+            switch side {
+            case .client: event { $0.clientFailed(error.message, now: $1, into: &$2) }
+            case .upstream: event { $0.upstreamFailed(.reset(error.message), now: $1, into: &$2) }
+            }
         }
     }
 

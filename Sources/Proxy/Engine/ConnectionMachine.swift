@@ -444,17 +444,20 @@ public struct ConnectionMachine {
         guard piece.count > 0, let ex = exchange else { return }
         exchange?.requestBodyBytes += piece.count
         arm(.bodyIdle, config.timeouts.bodyIdleMs, into: &out)
+        out.append(.writeUpstream(Self.frame(piece, chunked: ex.requestChunked)))
+    }
+
+    /// A body piece as sent on: as is, or as one chunk (`size CRLF data CRLF`, RFC 9112 §7.1).
+    static func frame(_ piece: Span<UInt8>, chunked: Bool) -> [UInt8] {
         var bytes: [UInt8] = []
-        if ex.requestChunked {
-            bytes.reserveCapacity(piece.count + 12)
+        bytes.reserveCapacity(piece.count + (chunked ? 20 : 0))
+        if chunked {
             bytes.append(contentsOf: String(piece.count, radix: 16).utf8)
             bytes.append(contentsOf: [0x0D, 0x0A])
-            bytes.append(piece, 0..<piece.count)
-            bytes.append(contentsOf: [0x0D, 0x0A])
-        } else {
-            bytes.append(piece, 0..<piece.count)
         }
-        out.append(.writeUpstream(bytes))
+        bytes.append(piece, 0..<piece.count)
+        if chunked { bytes.append(contentsOf: [0x0D, 0x0A]) }
+        return bytes
     }
 
     // MARK: - Upstream side
@@ -505,16 +508,7 @@ public struct ConnectionMachine {
 
     private mutating func relayResponseBody(_ piece: Span<UInt8>, now: UInt64, into out: inout [ConnectionAction]) {
         guard piece.count > 0, let ex = exchange else { return }
-        var bytes: [UInt8] = []
-        if ex.responseFraming == .chunked {
-            bytes.reserveCapacity(piece.count + 12)
-            bytes.append(contentsOf: String(piece.count, radix: 16).utf8)
-            bytes.append(contentsOf: [0x0D, 0x0A])
-            bytes.append(piece, 0..<piece.count)
-            bytes.append(contentsOf: [0x0D, 0x0A])
-        } else {
-            bytes.append(piece, 0..<piece.count)
-        }
+        let bytes = Self.frame(piece, chunked: ex.responseFraming == .chunked)
         exchange?.responseBodyBytes += piece.count
         exchange?.bytesToClient += bytes.count
         out.append(.writeClient(bytes))
