@@ -1,18 +1,10 @@
-extension HeaderFields.Entry {
-    /// The same entry with every offset moved by `delta` (from input to storage coordinates).
-    @inline(__always)
-    func shifted(by delta: Int) -> HeaderFields.Entry {
-        @inline(__always) func move(_ v: UInt32) -> UInt32 { UInt32(truncatingIfNeeded: Int(v) + delta) }
-        return HeaderFields.Entry(nameStart: move(nameStart), nameEnd: move(nameEnd), valueStart: move(valueStart),
-                                  valueEnd: move(valueEnd), lineStart: move(lineStart), lineEnd: move(lineEnd))
-    }
-}
-
 /// Grammar of one field line (RFC 9112 §5, RFC 9110 §5.5):
 /// `field-name ":" OWS field-value OWS`, the CRLF already removed by the caller.
 enum FieldLine {
-    /// Parses `bytes[line]` (no CRLF) into an entry whose ranges index `bytes`.
-    static func parse(_ bytes: Span<UInt8>, _ line: Range<Int>) throws(ParseError) -> HeaderFields.Entry {
+    /// Parses `bytes[line]` (no CRLF) into an entry whose ranges index `bytes`, moved by
+    /// `shift` (from input to storage coordinates). The caller keeps every offset within 32 bits.
+    @inline(__always)
+    static func parse(_ bytes: Span<UInt8>, _ line: Range<Int>, shift: Int = 0) throws(ParseError) -> HeaderFields.Entry {
         var i = line.lowerBound
         let end = line.upperBound
         // RFC 9112 §5.2: a line starting with whitespace is obs-fold (or whitespace after the start line, §2.2).
@@ -37,9 +29,10 @@ enum FieldLine {
         }
         var valueEnd = end
         while valueEnd > valueStart && ByteClass.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 } // trailing OWS
+        @inline(__always) func stored(_ index: Int) -> UInt32 { UInt32(truncatingIfNeeded: index &+ shift) }
         return HeaderFields.Entry(
-            nameStart: UInt32(truncatingIfNeeded: line.lowerBound), nameEnd: UInt32(truncatingIfNeeded: nameEnd),
-            valueStart: UInt32(truncatingIfNeeded: valueStart), valueEnd: UInt32(truncatingIfNeeded: valueEnd),
-            lineStart: UInt32(truncatingIfNeeded: line.lowerBound), lineEnd: UInt32(truncatingIfNeeded: end + 2))
+            nameStart: stored(line.lowerBound), nameEnd: stored(nameEnd),
+            valueStart: stored(valueStart), valueEnd: stored(valueEnd),
+            lineStart: stored(line.lowerBound), lineEnd: stored(end &+ 2))
     }
 }

@@ -258,11 +258,10 @@ struct MessageParser: Sendable {
         let stored = head.fields.bytes.count
         var shift = stored - chunkStart // storage index = input index + shift
         var pos = offset
-        while pos < input.count {
-            let isStart = phase == .startLine
-            let (lineLimit, lineError) = isStart ? Head.startLineLimit(limits)
-                : (limits.maxFieldLineBytes, ParseError.fieldLineTooLong)
-            let lineBudget = lineLimit - (isStart ? skippedBytes : 0)
+        // The start line (and any empty lines before a request line).
+        while phase == .startLine && pos < input.count {
+            let (lineLimit, lineError) = Head.startLineLimit(limits)
+            let lineBudget = lineLimit - skippedBytes
             let totalBudget = limits.maxHeadBytes - (stored + pos - chunkStart)
             let scanEnd = pos + min(input.count - pos, max(min(lineBudget, totalBudget), 0))
             guard let lf = Scan.firstIndex(of: ByteClass.lf, in: input, pos..<scanEnd) else {
@@ -275,20 +274,36 @@ struct MessageParser: Sendable {
             guard lf > pos, input[lf - 1] == ByteClass.cr else { throw .bareLF }
             let content = pos..<(lf - 1)
             pos = lf + 1
-            if isStart {
-                if content.isEmpty {
-                    // RFC 9112 §2.2: empty lines before a request-line are skipped, not stored.
-                    guard Head.skipsLeadingEmptyLines else { throw .invalidStatusLine }
-                    skippedBytes += 2
-                    chunkStart = pos
-                    shift = stored - chunkStart
-                    continue
-                }
-                try head.parseStartLine(input, content, shift: shift)
-                phase = .fieldLines
-                skippedBytes = 0
+            if content.isEmpty {
+                // RFC 9112 §2.2: empty lines before a request-line are skipped, not stored.
+                guard Head.skipsLeadingEmptyLines else { throw .invalidStatusLine }
+                skippedBytes += 2
+                chunkStart = pos
+                shift = stored - chunkStart
                 continue
             }
+            try head.parseStartLine(input, content, shift: shift)
+            phase = .fieldLines
+            skippedBytes = 0
+        }
+        // Field lines. Offsets stay below 2^31 (the caller admits inputs up to Int32.max and
+        // heads are bounded), so the arithmetic here cannot wrap.
+        let lineLimit = limits.maxFieldLineBytes
+        let headLimit = limits.maxHeadBytes
+        let maxFields = limits.maxFieldCount
+        while phase == .fieldLines && pos < input.count {
+            let totalBudget = headLimit &- (stored &+ pos &- chunkStart)
+            let scanEnd = pos &+ min(input.count &- pos, max(min(lineLimit, totalBudget), 0))
+            guard let lf = Scan.firstIndex(of: ByteClass.lf, in: input, pos..<scanEnd) else {
+                offset = scanEnd
+                if scanEnd < input.count { throw lineLimit <= totalBudget ? .fieldLineTooLong : .headTooLarge }
+                break // a partial line: stored below, finished by readHeadLine
+            }
+            offset = lf
+            // RFC 9112 §2.2: lines end in CRLF; a bare LF is rejected (see lineContent).
+            guard lf > pos, input[lf &- 1] == ByteClass.cr else { throw .bareLF }
+            let content = pos..<(lf &- 1)
+            pos = lf &+ 1
             if content.isEmpty {
                 head.fields.bytes.append(input, chunkStart..<pos)
                 offset = pos
@@ -297,8 +312,8 @@ struct MessageParser: Sendable {
                 enterBody(framing)
                 return true
             }
-            guard head.fields.entries.count < limits.maxFieldCount else { throw .tooManyFields }
-            head.fields.entries.append(try FieldLine.parse(input, content).shifted(by: shift))
+            guard head.fields.entries.count < maxFields else { throw .tooManyFields }
+            head.fields.entries.append(try FieldLine.parse(input, content, shift: shift))
         }
         head.fields.bytes.append(input, chunkStart..<input.count)
         offset = input.count
