@@ -101,7 +101,7 @@ struct MessageParser: Sendable {
                 if offset == input.count { return ParseStep(.needMore, consumed: offset) }
                 if needsReset {
                     head.fields.removeAll()
-                    trailers.removeAll()
+                    if !trailers.bytes.isEmpty { trailers.removeAll() }
                     needsReset = false
                     lineStart = 0
                     skippedBytes = 0
@@ -180,6 +180,16 @@ struct MessageParser: Sendable {
                 phase = phase == .chunkDataCR ? .chunkDataLF : .chunkSizeLine
             case .trailerLines:
                 if offset == input.count { return ParseStep(.needMore, consumed: offset) }
+                // No trailers (the common case): the CRLF ends the message, no line to parse.
+                // The CRLF counts against both trailer limits, as on the line-by-line path.
+                if trailers.bytes.isEmpty, limits.maxTrailerBytes >= 2, limits.maxFieldLineBytes >= 2,
+                   offset + 1 < input.count,
+                   input[offset] == ByteClass.cr, input[offset + 1] == ByteClass.lf {
+                    trailers.bytes.append(input, offset..<(offset + 2)) // storage mirrors the wire
+                    offset += 2
+                    phase = .messageEnd
+                    continue
+                }
                 if try readTrailerLine(input, &offset) {
                     phase = .messageEnd
                 }
