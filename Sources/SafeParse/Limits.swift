@@ -14,7 +14,8 @@ public struct Limits: Sendable, Hashable {
     public var maxFieldCount: Int = 100
     /// The whole head: start line, field lines and the final CRLF. Default 64 KiB. Over: 431.
     public var maxHeadBytes: Int = 64 * 1024
-    /// Chunk extensions of one chunk-size line, from the first `;` to CR. Default 1 KiB. Over: 400.
+    /// Chunk extensions of one chunk-size line: every byte after the size digits (whitespace
+    /// before the first `;` included) up to, not including, the CR. Default 1 KiB. Over: 400.
     public var maxChunkExtensionBytes: Int = 1024
     /// The whole trailer section including its final CRLF. Default 8 KiB. Over: 431.
     public var maxTrailerBytes: Int = 8 * 1024
