@@ -31,7 +31,6 @@ public struct ConnectionMachine {
     /// Bookkeeping of the request in flight.
     struct Exchange {
         var method: Method
-        var uri: [UInt8]
         var host: String
         var port: UInt16
         var startedAt: UInt64
@@ -367,7 +366,7 @@ public struct ConnectionMachine {
             persistent = true
         }
         let bodyPending = head.framing != .none && head.framing != .contentLength(0)
-        var ex = Exchange(method: head.method, uri: uri, host: "", port: 0, startedAt: now, clientVersion: head.version,
+        var ex = Exchange(method: head.method, host: "", port: 0, startedAt: now, clientVersion: head.version,
                           clientPersistent: persistent && !clientEOF, upstreamHead: [], requestChunked: head.framing == .chunked)
         // A request without a body is complete with its head (the parser's zero-byte
         // messageComplete that follows is then ignored).
@@ -612,7 +611,7 @@ public struct ConnectionMachine {
     private mutating func respondError(_ status: Int, detail: String, reason: String, now: UInt64, close: Bool, into out: inout [ConnectionAction]) {
         let page = ErrorPage.render(status: status, detail: detail, via: viaName, close: close)
         out.append(.writeClient(page))
-        var ex = exchange ?? Exchange(method: .get, uri: [], host: "", port: 0, startedAt: now, clientVersion: .http11,
+        var ex = exchange ?? Exchange(method: .get, host: "", port: 0, startedAt: now, clientVersion: .http11,
                                       clientPersistent: false, upstreamHead: [], requestChunked: false)
         ex.status = status
         ex.bytesToClient = page.count

@@ -1,7 +1,9 @@
 import SafeParse
 
 /// Hop-by-hop fields (RFC 9110 §7.6.1): meaningful only for one connection, never forwarded.
-/// `Transfer-Encoding` is also removed because the proxy re-frames every body itself.
+/// `Transfer-Encoding` is also removed because the proxy re-frames every body itself, and
+/// `Trailer` (end-to-end in RFC 9110 §6.6.2) because re-framing drops the trailer fields it
+/// would announce.
 enum HopByHop {
     static let fixedNames = [
         "connection", "proxy-connection", "keep-alive", "te", "upgrade",
