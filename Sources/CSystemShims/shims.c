@@ -37,3 +37,40 @@ int portcullis_read_signal(int fd) {
     if (n < 0 && errno == EAGAIN) return 0;
     return -1;
 }
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+int portcullis_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int portcullis_epoll_add(int epfd, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event event = { .events = events, .data = { .u64 = token } };
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event);
+}
+
+int portcullis_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event event = { .events = events, .data = { .u64 = token } };
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event);
+}
+
+int portcullis_epoll_delete(int epfd, int fd) {
+    struct epoll_event unused = { 0 };
+    return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &unused);
+}
+
+int portcullis_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int capacity, int timeout_ms) {
+    struct epoll_event ready[512];
+    if (capacity > 512) capacity = 512;
+    int n = epoll_wait(epfd, ready, capacity, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        tokens[i] = ready[i].data.u64;
+        events[i] = ready[i].events;
+    }
+    return n;
+}
+
+int portcullis_eventfd(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}

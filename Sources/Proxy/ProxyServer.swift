@@ -36,7 +36,9 @@ public enum ProxyServer {
             log.log(LogRecord(.info, "Listening on \(address)", []))
         }
         log.flush()
+        engine.resolver.start()
         let status = driver.serve(listener: listener, engine: engine, logger: logger)
+        engine.resolver.shutdown()
         listener.close()
         log.log(LogRecord(.info, "shutdown_complete", engine.stats.summaryFields + [("log_dropped", .int(logger.dropped))]))
         log.flush()

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Many clients at once through the thread-based models. This suite is the one the TSan run
+/// Many clients at once through the multi-threaded models. This suite is the one the TSan run
 /// (scripts/test-all) exists for: there the proxy under test is the ThreadSanitizer build,
 /// and `ProxyUnderTest.finish()` fails the test on any sanitizer report or a non-zero exit.
 @Suite("Concurrency")
@@ -14,8 +14,8 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("200 concurrent clients through pool and thread, every response checked",
-          arguments: [("pool", ["-t", "8", "--queue-capacity", "512"]), ("thread", [])])
+    @Test("200 concurrent clients through pool, thread and epoll, every response checked",
+          arguments: [("pool", ["-t", "8", "--queue-capacity", "512"]), ("thread", []), ("epoll", ["-t", "2"])])
     func twoHundredClients(model: String, options: [String]) throws {
         let clients = 200
         let h = try Harness(model: model, options: options)

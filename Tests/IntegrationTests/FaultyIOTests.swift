@@ -112,7 +112,8 @@ struct FaultyIOTests {
     }
 
     @Test("503 rejections at capacity arrive whole when sends may be short or EAGAIN",
-          arguments: [("pool", ["-t", "1", "--queue-capacity", "1"]), ("thread", ["--max-connections", "1"])])
+          arguments: [("pool", ["-t", "1", "--queue-capacity", "1"]), ("thread", ["--max-connections", "1"]),
+                      ("epoll", ["-t", "1", "--max-connections", "1"])])
     func overloadPages(model: String, options: [String]) throws {
         let seed = Self.seed(for: model) &+ 100
         let tag = "\(model), seed \(seed)"

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 import Proxy
 
 @Suite struct CommandLineTests {
@@ -79,9 +82,17 @@ import Proxy
         #expect(usageError(args) == message)
     }
 
-    @Test(arguments: ["fork", "epoll"])
+    @Test(arguments: ["fork"])
     func modelsNotBuiltYetAreRefusedNotSubstituted(model: String) {
-        #expect(usageError(["-c", model]) == "concurrency model '\(model)' is not built yet; available: iterative, thread, pool")
+        #expect(usageError(["-c", model]) == "concurrency model '\(model)' is not built yet; available: iterative, thread, pool, epoll")
+    }
+
+    @Test func epollRunsOneLoopPerCoreUnlessToldOtherwise() throws {
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #expect(try config(["-c", "epoll"]).threads == max(1, cores))
+        #expect(try config(["-c", "epoll", "-t", "3"]).threads == 3)
+        #expect(try config(["-t", "3", "-c", "epoll"]).threads == 3)
+        #expect(try config(["-c", "pool"]).threads == 4)
     }
 
     @Test func helpPrintsUsage() throws {

@@ -14,4 +14,34 @@ int portcullis_signalfd_for_shutdown(void);
 /// Reads one pending signal from the signalfd; returns its number, 0 if none, -1 on error.
 int portcullis_read_signal(int fd);
 
+
+#include <stdint.h>
+
+/// epoll event bits as the event loop uses them (values of <sys/epoll.h>, which Swift cannot
+/// import as plain constants).
+enum {
+    PORTCULLIS_EPOLLIN = 0x001,
+    PORTCULLIS_EPOLLOUT = 0x004,
+    PORTCULLIS_EPOLLERR = 0x008,
+    PORTCULLIS_EPOLLHUP = 0x010,
+    PORTCULLIS_EPOLLRDHUP = 0x2000,
+    PORTCULLIS_EPOLLEXCLUSIVE = 1u << 28,
+    PORTCULLIS_EPOLLET = 1u << 31,
+};
+
+/// epoll_create1(EPOLL_CLOEXEC). Returns the descriptor or -1 with errno set.
+int portcullis_epoll_create(void);
+/// EPOLL_CTL_ADD of fd with `events`, reporting `token` with each event. 0 or -1 with errno.
+int portcullis_epoll_add(int epfd, int fd, uint32_t events, uint64_t token);
+/// EPOLL_CTL_MOD of fd to `events` and `token`. 0 or -1 with errno.
+int portcullis_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token);
+/// EPOLL_CTL_DEL of fd. 0 or -1 with errno.
+int portcullis_epoll_delete(int epfd, int fd);
+/// epoll_wait into two parallel arrays of `capacity` (at most 512) entries: the token and the
+/// event bits of each ready registration. Returns the count, or -1 with errno set. The packed
+/// `struct epoll_event` never crosses into Swift.
+int portcullis_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int capacity, int timeout_ms);
+/// A non-blocking, close-on-exec eventfd with counter 0, or -1 with errno set.
+int portcullis_eventfd(void);
+
 #endif

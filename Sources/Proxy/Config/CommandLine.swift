@@ -20,7 +20,7 @@ public enum CommandLine {
     Options:
       -p, --port N               Listen port (default 8080)
       -c, --concurrency MODEL    iterative, fork, thread, pool or epoll (default pool)
-      -t, --threads N            Worker threads for pool (default 4)
+      -t, --threads N            Worker threads for pool (default 4); event loops for epoll (default: one per core)
       -m, --cache-mb N           Max cache size in MB (default 10)
       -v, --verbose              Verbose logging (DEBUG lines); same as --log-level debug
           --log-level LEVEL      debug, info (default), warn or error
@@ -50,6 +50,7 @@ public enum CommandLine {
         var allow: [CIDR] = []
         var portSeen = false
         var ipv6 = false
+        var threadsSeen = false
         var i = 0
 
         func value(_ option: String) throws(UsageError) -> String {
@@ -93,7 +94,9 @@ public enum CommandLine {
                     throw UsageError(message: "unknown concurrency model '\(text)': expected iterative, fork, thread, pool or epoll")
                 }
                 config.model = model
-            case "-t", "--threads": config.threads = try number(option, try next(), 1...1024)
+            case "-t", "--threads":
+                config.threads = try number(option, try next(), 1...1024)
+                threadsSeen = true
             case "-m", "--cache-mb": config.cacheMegabytes = try number(option, try next(), 0...1_048_576)
             case "-v", "--verbose": config.verbose = true; config.logLevel = .debug
             case "--log-level":
@@ -143,6 +146,7 @@ public enum CommandLine {
         if !listen.isEmpty { config.listenAddresses = listen }
         if ipv6 && !config.listenAddresses.contains("::") { config.listenAddresses.append("::") }
         if !allow.isEmpty { config.allow = allow }
+        if config.model == .epoll && !threadsSeen { config.threads = Sys.onlineProcessors() }
         guard ConcurrencyModel.implemented.contains(config.model) else {
             throw UsageError(message: "concurrency model '\(config.model.rawValue)' is not built yet; available: "
                 + ConcurrencyModel.implemented.map(\.rawValue).joined(separator: ", "))

@@ -209,7 +209,7 @@ final class BlockingConnection {
 
     private func startConnect(host: String, port: UInt16, into out: inout [ConnectionAction]) {
         closeUpstream()
-        switch Resolver.resolve(host: host, port: port) {
+        switch engine.resolver.resolveBlocking(host: host, port: port) {
         case .failure(let failure):
             machine.upstreamFailed(.resolve(failure.message), now: Sys.monotonicNanoseconds(), into: &out)
         case .success(let addresses):

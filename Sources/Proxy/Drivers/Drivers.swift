@@ -11,7 +11,8 @@ enum Drivers {
         case .iterative: IterativeDriver()
         case .thread: ThreadDriver()
         case .pool: PoolDriver()
-        case .fork, .epoll: nil
+        case .epoll: EpollDriver()
+        case .fork: nil
         }
     }
 

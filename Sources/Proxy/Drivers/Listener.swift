@@ -74,6 +74,16 @@ public final class Listener {
         return .idle
     }
 
+    /// Waits up to `timeoutMs` for a shutdown signal only, for drivers whose own threads
+    /// accept (the epoll loops). Returns the signal number, or nil on timeout.
+    public func waitForShutdown(timeoutMs: Int32) -> Int32? {
+        if pendingSignal != 0 { return pendingSignal }
+        var polled = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+        guard (try? Sys.poll(&polled, timeoutMs: timeoutMs)) ?? 0 > 0 else { return nil }
+        let signal = portcullis_read_signal(signalFD)
+        return signal > 0 ? signal : nil
+    }
+
     public func close() {
         for fd in fds { Sys.close(fd) }
         Sys.close(signalFD)

@@ -5,6 +5,8 @@ public final class EngineContext: Sendable {
     public let config: ProxyConfiguration
     public let stats: ProxyStats
     public let poolGauges = PoolGauges()
+    /// Name resolution for upstream connections; its threads are started by `ProxyServer`.
+    public let resolver = ResolverPool()
     private let draining = Atomic<Bool>(false)
 
     /// True once shutdown began: idle keep-alive connections close, in-flight ones finish.

@@ -122,6 +122,11 @@ enum Sys {
         while unsafe nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 
+    /// Processors online (at least 1).
+    static func onlineProcessors() -> Int {
+        max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
     static func ignoreSIGPIPE() {
         _ = signal(SIGPIPE, SIG_IGN)
     }
