@@ -74,3 +74,9 @@ int portcullis_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int capa
 int portcullis_eventfd(void) {
     return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
+
+#include <malloc.h>
+
+int portcullis_malloc_trim(void) {
+    return malloc_trim(0);
+}

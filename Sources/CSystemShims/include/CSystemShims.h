@@ -44,4 +44,7 @@ int portcullis_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int capa
 /// A non-blocking, close-on-exec eventfd with counter 0, or -1 with errno set.
 int portcullis_eventfd(void);
 
+/// glibc malloc_trim(0): returns free heap pages to the system. Returns 1 if any were.
+int portcullis_malloc_trim(void);
+
 #endif

@@ -47,6 +47,8 @@ final class EventConnection {
     var closeRequested = false
     /// Released from the table; no event may touch it again.
     var isFinished = false
+    /// The loop's sweep count when the connection last had an event (see the idle sweep).
+    var lastActiveSweep: UInt64 = 0
     /// Queued in the loop's list of connections with work left after their turn's budget.
     var isQueued = false
 

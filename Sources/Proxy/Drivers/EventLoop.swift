@@ -31,6 +31,11 @@ final class EventLoop: @unchecked Sendable {
         case client = 0, upstream = 1, listener = 2, wake = 3
     }
 
+    /// How often idle connections are swept for memory to release (milliseconds).
+    static let idleSweepMs: UInt64 = 1000
+    /// Connections released in one sweep that make it worth returning free memory to the
+    /// system (`malloc_trim` walks the whole heap, so not for a handful).
+    static let trimAfterReleases = 256
     /// Reads one connection may do per turn before others get theirs.
     static let readsPerTurn = 16
     /// Connections accepted per listener wake-up.
@@ -68,6 +73,9 @@ final class EventLoop: @unchecked Sendable {
     private var listening = false
     private var acceptResumesAt: UInt64?
     private var draining = false
+    /// Sweeps done; a connection whose `lastActiveSweep` is older was idle for a whole period.
+    private var sweeps: UInt64 = 0
+    private var nextSweepAt: UInt64 = 0
 
     init(name: String, engine: EngineContext, logger: Logger, listeners: [Int32], live: AtomicCounter) throws(SystemError) {
         self.name = name
@@ -116,6 +124,7 @@ final class EventLoop: @unchecked Sendable {
             }
             fireTimers()
             serveQueued()
+            sweepIdleConnections()
             if let resume = acceptResumesAt, Sys.monotonicNanoseconds() >= resume, !draining {
                 acceptResumesAt = nil
                 try? startListening()
@@ -283,6 +292,7 @@ final class EventLoop: @unchecked Sendable {
     /// Moves bytes as far as the sockets allow, then registers the interest that matches what
     /// the connection can use next.
     private func pump(_ conn: EventConnection) {
+        conn.lastActiveSweep = sweeps
         move(conn)
         if !conn.isFinished { updateInterest(conn) }
     }
@@ -424,6 +434,23 @@ final class EventLoop: @unchecked Sendable {
 
     private func markDrained(_ conn: EventConnection, upstream: Bool) {
         if upstream { conn.upstreamReadable = false } else { conn.clientReadable = false }
+    }
+
+    /// Once per `idleSweepMs`: connections with no activity for a whole period and no request
+    /// in progress give back their parsers and buffers (`releaseIdleMemory`), so idle
+    /// keep-alive connections hold only their small fixed state.
+    private func sweepIdleConnections() {
+        let now = Sys.monotonicNanoseconds()
+        guard now >= nextSweepAt else { return }
+        nextSweepAt = now &+ Self.idleSweepMs &* 1_000_000
+        var released = 0
+        for case let conn? in connections where conn.lastActiveSweep < sweeps && conn.toClient.isEmpty {
+            if conn.machine.releaseIdleMemory() { released += 1 }
+        }
+        sweeps &+= 1
+        // Freed chunks stay in the allocator (and in RSS) unless handed back; after a burst
+        // went idle, hand them back once.
+        if released >= Self.trimAfterReleases { Sys.releaseFreeMemory() }
     }
 
     private func serveQueued() {

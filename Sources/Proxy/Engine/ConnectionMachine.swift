@@ -65,8 +65,11 @@ public struct ConnectionMachine {
     /// `client` as text, formatted once for the connection's log lines.
     let clientText: String
     var phase = Phase.awaitingRequest
-    var requestParser: RequestParser
-    var responseParser: ResponseParser
+    /// The parsers live out of line and only while needed, so an idle connection holds
+    /// neither (see `releaseIdleMemory`); the accessors create them on first use and copy on
+    /// write, so the machine keeps value semantics.
+    private var requestParserBox: ParserBox<RequestParser>?
+    private var responseParserBox: ParserBox<ResponseParser>?
     var backlog: [UInt8] = []
     var exchange: Exchange?
     var upstream = Upstream.none
@@ -79,8 +82,57 @@ public struct ConnectionMachine {
         self.engine = engine
         self.client = client
         clientText = client.description
-        requestParser = RequestParser(limits: engine.config.requestLimits)
-        responseParser = ResponseParser(limits: engine.config.responseLimits)
+    }
+
+    var requestParser: RequestParser {
+        get { requestParserBox?.parser ?? RequestParser(limits: config.requestLimits) }
+        _modify {
+            let limits = config.requestLimits
+            let box = Self.unique(&requestParserBox) { RequestParser(limits: limits) }
+            yield &box.parser
+        }
+        set { requestParserBox = ParserBox(newValue) }
+    }
+
+    var responseParser: ResponseParser {
+        get { responseParserBox?.parser ?? ResponseParser(limits: config.responseLimits) }
+        _modify {
+            let limits = config.responseLimits
+            let box = Self.unique(&responseParserBox) { ResponseParser(limits: limits) }
+            yield &box.parser
+        }
+        set { responseParserBox = ParserBox(newValue) }
+    }
+
+    /// The box in `slot`, created (or copied, when shared with a copy of the machine) first.
+    private static func unique<P>(_ slot: inout ParserBox<P>?, _ make: () -> P) -> ParserBox<P> {
+        if let box = slot, isKnownUniquelyReferenced(&slot) { return box }
+        let box = ParserBox(slot?.parser ?? make())
+        slot = box
+        return box
+    }
+
+    /// Frees what an idle keep-alive connection does not need: both parsers and the backlog's
+    /// capacity. Only between requests with nothing buffered; the next request allocates them
+    /// again. Drivers call it for connections that stay idle (the epoll loop's idle sweep).
+    /// Returns true when it released anything.
+    @discardableResult
+    public mutating func releaseIdleMemory() -> Bool {
+        guard isBetweenRequests, exchange == nil else { return false }
+        var released = false
+        if requestParserBox != nil, requestParser.isIdle {
+            requestParserBox = nil
+            released = true
+        }
+        if responseParserBox != nil, responseParser.isIdle {
+            responseParserBox = nil
+            released = true
+        }
+        if backlog.capacity > 0 {
+            backlog = []
+            released = true
+        }
+        return released
     }
 
     var config: ProxyConfiguration { engine.config }
@@ -662,4 +714,10 @@ public struct ConnectionMachine {
         timer = kind
         out.append(.armTimer(kind, milliseconds: ms))
     }
+}
+
+/// Out-of-line storage of one parser (see `ConnectionMachine.requestParser`).
+final class ParserBox<Parser> {
+    var parser: Parser
+    init(_ parser: Parser) { self.parser = parser }
 }

@@ -7,6 +7,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemShims
 
 /// A failed system call: which call, and its errno.
 public struct SystemError: Error, Sendable, CustomStringConvertible {
@@ -120,6 +121,12 @@ enum Sys {
         var request = timespec(tv_sec: Int(milliseconds / 1000), tv_nsec: Int(milliseconds % 1000) * 1_000_000)
         var remaining = timespec()
         while unsafe nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+
+    /// Returns free heap memory to the system (glibc `malloc_trim`): pages of freed chunks
+    /// anywhere in the heap, not only at its top.
+    static func releaseFreeMemory() {
+        _ = portcullis_malloc_trim()
     }
 
     /// Processors online (at least 1).

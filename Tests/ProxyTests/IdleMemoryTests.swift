@@ -1,0 +1,49 @@
+import Testing
+import Proxy
+
+/// `releaseIdleMemory` lets an idle keep-alive connection drop its parsers and buffers
+/// without changing what the connection does next.
+@Suite struct IdleMemoryTests {
+    @Test func releasingBetweenRequestsKeepsTheConnectionWorking() {
+        var h = MachineHarness()
+        let released1 = h.machine.releaseIdleMemory()
+        #expect(!released1, "nothing allocated before the first byte")
+        h.client("GET http://a.test/1 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        let released2 = h.machine.releaseIdleMemory()
+        #expect(!released2, "a request in progress keeps everything")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none")
+        #expect(h.machine.isBetweenRequests)
+        let released3 = h.machine.releaseIdleMemory()
+        #expect(released3)
+        let released4 = h.machine.releaseIdleMemory()
+        #expect(!released4, "released once")
+        // The same upstream connection is reused and the second exchange is byte-exact.
+        h.client("GET http://a.test/2 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        #expect(h.connects == ["a.test:80"])
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo")
+        #expect(h.toClient.offsets(of: "HTTP/1.1 200 OK").count == 2)
+        #expect(h.toClient.hasSuffix("two"))
+        #expect(h.logs("request_complete").map { $0.value("upstream") } == [.text("new"), .text("reused")])
+    }
+
+    @Test func aPartialRequestHeadIsNeverReleased() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHo")
+        let released5 = h.machine.releaseIdleMemory()
+        #expect(!released5)
+        h.client("st: a.test\r\n\r\n")
+        #expect(h.connects == ["a.test:80"])
+    }
+
+    @Test func copiesOfAMachineDoNotShareParserState() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHo")
+        var copy = h
+        copy.client("st: a.test\r\n\r\n")
+        #expect(copy.connects == ["a.test:80"])
+        h.client("\r\n\r\n") // the original still waits for its own "Host" line: a bad line here
+        #expect(h.connects.isEmpty)
+        #expect(h.toClient.hasPrefix("HTTP/1.1 400 "))
+    }
+}
