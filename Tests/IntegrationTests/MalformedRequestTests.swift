@@ -74,7 +74,7 @@ struct MalformedRequestTests {
         Case("userinfo in the URI", 400) { o in
             "GET http://user:pass@\(o)/fixed/1 HTTP/1.1\r\nHost: \(o)\r\n\r\n"
         },
-        Case("CONNECT (not in this build)", 501) { o in
+        Case("CONNECT to a port outside --connect-ports", 403) { o in
             "CONNECT \(o) HTTP/1.1\r\nHost: \(o)\r\n\r\n"
         },
         Case("https:// URI (not in this build)", 501) { o in

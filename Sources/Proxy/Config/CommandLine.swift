@@ -37,6 +37,8 @@ public enum CommandLine {
           --response-timeout MS      Time to the upstream response head (default 60000)
           --body-idle-timeout MS     Longest gap between body bytes, either way (default 60000)
           --drain-timeout MS         Grace period for in-flight requests on SIGTERM (default 10000)
+          --tunnel-idle-timeout MS   Close a CONNECT tunnel idle this long (default 300000)
+          --connect-ports LIST       Ports CONNECT may reach, comma-separated (default 443)
           --max-request-line BYTES   Request line limit, 414 above (default 8192)
           --max-header-line BYTES    One header line limit, 431 above (default 8192)
           --max-headers N            Header field count limit, 431 above (default 100)
@@ -132,6 +134,14 @@ public enum CommandLine {
             case "--response-timeout": config.timeouts.upstreamResponseMs = try number(option, try next(), 1...86_400_000)
             case "--body-idle-timeout": config.timeouts.bodyIdleMs = try number(option, try next(), 1...86_400_000)
             case "--drain-timeout": config.timeouts.drainMs = try number(option, try next(), 0...86_400_000)
+            case "--tunnel-idle-timeout": config.timeouts.tunnelIdleMs = try number(option, try next(), 1...86_400_000)
+            case "--connect-ports":
+                let text = try next()
+                var ports: [UInt16] = []
+                for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                    ports.append(try number(option, String(part), 1...65535))
+                }
+                config.connectPorts = ports
             case "--max-request-line": config.requestLimits.maxRequestLineBytes = try number(option, try next(), 64...1 << 20)
             case "--max-header-line": config.requestLimits.maxFieldLineBytes = try number(option, try next(), 64...1 << 20)
             case "--max-headers": config.requestLimits.maxFieldCount = try number(option, try next(), 1...10_000)

@@ -25,6 +25,9 @@ public struct ProxyConfiguration: Sendable {
     public var maxConnections: Int = 1024
     /// Accepted connections waiting for a pool worker. Full: 503 with Retry-After. Default 128.
     public var queueCapacity: Int = 128
+    /// Ports a CONNECT tunnel may reach (`--connect-ports`); others get 403. Default 443 only,
+    /// as Squid's SSL_ports.
+    public var connectPorts: [UInt16] = [443]
     /// Bytes read from a socket at once; also the most buffered per direction. Default 16 KiB.
     public var ioBufferBytes: Int = 16 * 1024
     /// Log lines buffered before new ones are dropped (and counted). Default 8192.

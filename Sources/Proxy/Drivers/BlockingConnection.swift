@@ -174,6 +174,11 @@ final class BlockingConnection {
                 pending.append(contentsOf: out)
             case .closeUpstream:
                 closeUpstream()
+            case .shutdownUpstreamWrite:
+                // Writes are synchronous here, so everything queued before is already sent.
+                if upstreamFD >= 0 { Sys.shutdownWrite(upstreamFD) }
+            case .shutdownClientWrite:
+                if clientOpen { Sys.shutdownWrite(clientFD) }
             case .closeClient:
                 closeClient()
             case .armTimer(_, let ms):

@@ -43,6 +43,9 @@ final class EventConnection {
 
     var toClient = WriteQueue()
     var toUpstream = WriteQueue()
+    /// A tunnel half-close waiting for the side's queued bytes to be sent.
+    var shutdownUpstreamAfterFlush = false
+    var shutdownClientAfterFlush = false
     /// The machine issued `closeClient`; the socket closes once `toClient` is sent.
     var closeRequested = false
     /// Released from the table; no event may touch it again.

@@ -277,6 +277,10 @@ final class EventLoop: @unchecked Sendable {
                 startConnect(conn, host: host, port: port, into: &actions)
             case .closeUpstream:
                 closeUpstream(conn)
+            case .shutdownUpstreamWrite:
+                conn.shutdownUpstreamAfterFlush = true
+            case .shutdownClientWrite:
+                conn.shutdownClientAfterFlush = true
             case .closeClient:
                 conn.closeRequested = true
             case .armTimer(_, let ms):
@@ -381,6 +385,15 @@ final class EventLoop: @unchecked Sendable {
                 event(conn) { $0.clientFailed(message, now: $1, into: &$2) }
                 conn.toClient.removeAll()
             }
+        }
+        // Half-closes wait for what was queued before them.
+        if conn.shutdownUpstreamAfterFlush && conn.toUpstream.isEmpty && conn.upstreamFD >= 0 {
+            conn.shutdownUpstreamAfterFlush = false
+            Sys.shutdownWrite(conn.upstreamFD)
+        }
+        if conn.shutdownClientAfterFlush && conn.toClient.isEmpty {
+            conn.shutdownClientAfterFlush = false
+            Sys.shutdownWrite(conn.clientFD)
         }
         // A write that cannot progress for the body-idle time fails the connection.
         let stallTimer = conn.slot * 2 + 1
@@ -593,6 +606,7 @@ final class EventLoop: @unchecked Sendable {
         conn.upstreamReadable = false
         conn.upstreamWritable = false
         conn.toUpstream.removeAll()
+        conn.shutdownUpstreamAfterFlush = false
     }
 
     // MARK: - Closing

@@ -12,6 +12,8 @@ public enum ConnectionTimer: String, Sendable, Hashable {
     case upstreamResponse
     /// Gap between body bytes in either direction.
     case bodyIdle
+    /// A CONNECT tunnel with no traffic either way.
+    case tunnelIdle
 }
 
 /// Why an upstream connection could not be made or was lost. `message` is the system's text.
@@ -40,6 +42,12 @@ public enum ConnectionAction: Sendable, Hashable {
     case connectUpstream(host: String, port: UInt16)
     /// Close the upstream connection (the machine forgets it).
     case closeUpstream
+    /// Half-close (shutdown SHUT_WR) the upstream socket once earlier writes to it are done:
+    /// a tunnel's client sent EOF.
+    case shutdownUpstreamWrite
+    /// Half-close the client socket once earlier writes to it are done: a tunnel's origin
+    /// sent EOF.
+    case shutdownClientWrite
     /// Close the client connection once earlier writes are done. The machine is finished.
     case closeClient
     /// Arm the connection's single timer to fire after `milliseconds`, replacing any armed one.

@@ -19,6 +19,8 @@ public struct ConnectionMachine {
         case connecting
         /// Request sent (body may still stream); response being relayed.
         case exchanging
+        /// A CONNECT tunnel is open: bytes pass through unchanged both ways.
+        case tunneling
         /// Finished; the client close was issued.
         case closed
     }
@@ -51,6 +53,8 @@ public struct ConnectionMachine {
         /// True once the request head was written to an upstream connection.
         var sentUpstream = false
         var retried = false
+        /// A CONNECT request: the upstream connection becomes a tunnel.
+        var isTunnel = false
         var key: String { "\(host):\(port)" }
     }
 
@@ -77,6 +81,8 @@ public struct ConnectionMachine {
     var timer: ConnectionTimer?
     /// True once any byte of the current request arrived (switches idle to head timeout).
     var requestStarted = false
+    /// A tunnel's origin sent EOF (its client side is half-closed).
+    var tunnelUpstreamEOF = false
 
     public init(engine: EngineContext, client: SocketAddress) {
         self.engine = engine
@@ -142,7 +148,7 @@ public struct ConnectionMachine {
     public var wantsClientBytes: Bool { phase != .closed && backlog.isEmpty && !clientEOF }
     /// True while bytes from the upstream are expected (or its close should be noticed).
     public var wantsUpstreamBytes: Bool {
-        if case .connected = upstream { return phase != .closed }
+        if case .connected = upstream { return phase != .closed && !tunnelUpstreamEOF }
         return false
     }
     public var isClosed: Bool { phase == .closed }
@@ -180,6 +186,8 @@ public struct ConnectionMachine {
                 out.append(.log(LogRecord(.warn, "client_closed", [("reason", .text("request truncated")), ("client", .text(clientText))])))
             }
             closeAll(into: &out)
+        case .tunneling:
+            tunnelClientClosed(now: now, into: &out)
         case .connecting, .exchanging:
             if exchange?.requestComplete != true {
                 out.append(.log(LogRecord(.warn, "client_closed", [("reason", .text("closed during request body"))])))
@@ -194,6 +202,10 @@ public struct ConnectionMachine {
     /// A write to the client failed (reset, broken pipe): nothing more can be delivered.
     public mutating func clientFailed(_ message: String, now: UInt64, into out: inout [ConnectionAction]) {
         guard phase != .closed else { return }
+        if phase == .tunneling {
+            closeTunnel("client error: \(message)", now: now, into: &out)
+            return
+        }
         out.append(.log(LogRecord(.warn, "client_error", [("error", .text(message))])))
         abort(now: now, into: &out)
     }
@@ -205,6 +217,10 @@ public struct ConnectionMachine {
         engine.stats.upstreamConnectsNew.add(1, ordering: .relaxed)
         ex.reusedUpstream = false
         exchange = ex
+        if ex.isTunnel {
+            openTunnel(now: now, into: &out)
+            return
+        }
         sendRequestHead(now: now, into: &out)
         processClient(now: now, into: &out)
     }
@@ -225,12 +241,19 @@ public struct ConnectionMachine {
                          close: !ex.requestComplete || !ex.clientPersistent, into: &out)
         } else if phase == .exchanging {
             upstreamLost(failure.message, now: now, into: &out)
+        } else if phase == .tunneling {
+            closeTunnel("origin error: \(failure.message)", now: now, into: &out)
+            return
         }
         processClient(now: now, into: &out)
     }
 
     public mutating func upstreamReceived(_ bytes: Span<UInt8>, now: UInt64, into out: inout [ConnectionAction]) {
         guard phase != .closed, case .connected = upstream else { return }
+        if phase == .tunneling {
+            tunnelFromOrigin(bytes, into: &out)
+            return
+        }
         guard phase == .exchanging, exchange != nil else {
             // An idle upstream connection must not send anything: drop it.
             upstream = .none
@@ -272,6 +295,10 @@ public struct ConnectionMachine {
 
     public mutating func upstreamClosed(now: UInt64, into out: inout [ConnectionAction]) {
         guard phase != .closed, case .connected = upstream else { return }
+        if phase == .tunneling {
+            tunnelOriginClosed(now: now, into: &out)
+            return
+        }
         guard phase == .exchanging, let ex = exchange, !ex.responseComplete else {
             upstream = .none
             out.append(.closeUpstream)
@@ -297,6 +324,8 @@ public struct ConnectionMachine {
         guard let fired = timer, phase != .closed else { return }
         timer = nil
         switch fired {
+        case .tunnelIdle:
+            closeTunnel("idle timeout", now: now, into: &out)
         case .clientIdle:
             closeAll(into: &out)
         case .clientHead:
@@ -332,6 +361,10 @@ public struct ConnectionMachine {
     /// Parses buffered client bytes as far as the phase allows. The only place that consumes
     /// `backlog`; every public event ends by calling it, and nothing it calls re-enters it.
     private mutating func processClient(now: UInt64, into out: inout [ConnectionAction]) {
+        if phase == .tunneling {
+            tunnelFromClient(into: &out)
+            return
+        }
         // Parsing runs even with no new bytes: a head-only request completes with zero bytes.
         // Move the buffer out so parsing can borrow it while `self` changes.
         var input = backlog
@@ -430,10 +463,25 @@ public struct ConnectionMachine {
             refuse(400, "This is a forward proxy: send requests in absolute-form (http://host/path).", "origin_form_not_proxied",
                    bodyPending: bodyPending, now: now, into: &out)
             return
-        case .authority:
-            refuse(501, "CONNECT tunnels are not supported by this build.", "connect_not_supported",
-                   bodyPending: bodyPending, now: now, into: &out)
-            return
+        case .authority(let authority):
+            // CONNECT (RFC 9110 §9.3.6): only to allowed ports, never reusing a connection,
+            // and the client connection ends with the tunnel.
+            let port = authority.effectivePort(default: 443)
+            guard config.connectPorts.contains(port) else {
+                out.append(.log(LogRecord(.warn, "connect_denied", [("port", .int(Int(port))), ("client", .text(clientText))])))
+                refuse(403, "CONNECT to port \(port) is not allowed.", "connect_port_denied", bodyPending: true, now: now, into: &out)
+                return
+            }
+            if Via.contains(head.fields, name: viaName) {
+                out.append(.log(LogRecord(.warn, "loop_detected", [("via", .text(viaName))])))
+                refuse(508, "Request loop detected: this request already passed through \(viaName).", "loop_detected",
+                       bodyPending: true, now: now, into: &out)
+                return
+            }
+            ex.host = authority.normalizedHost(in: bytes)
+            ex.port = port
+            ex.isTunnel = true
+            ex.clientPersistent = false
         case .absolute(let uriParts):
             guard uriParts.scheme == .http else {
                 refuse(501, "Only http:// URIs can be proxied.", "scheme_not_supported", bodyPending: bodyPending, now: now, into: &out)
@@ -451,7 +499,7 @@ public struct ConnectionMachine {
         }
         exchange = ex
         phase = .connecting
-        if case .connected(let key) = upstream, key == ex.key {
+        if case .connected(let key) = upstream, key == ex.key, !ex.isTunnel {
             exchange?.reusedUpstream = true
             engine.stats.upstreamReused.add(1, ordering: .relaxed)
             sendRequestHead(now: now, into: &out)
@@ -647,7 +695,7 @@ public struct ConnectionMachine {
         arm(.clientIdle, config.timeouts.clientIdleMs, into: &out)
     }
 
-    private func logComplete(_ ex: Exchange, now: UInt64, into out: inout [ConnectionAction]) {
+    func logComplete(_ ex: Exchange, now: UInt64, into out: inout [ConnectionAction]) {
         let latency = Int((now &- ex.startedAt) / 1_000_000)
         engine.stats.countResponse(status: ex.status)
         engine.stats.bytesToClients.add(ex.bytesToClient, ordering: .relaxed)
@@ -696,7 +744,7 @@ public struct ConnectionMachine {
         closeAll(into: &out)
     }
 
-    private mutating func closeAll(into out: inout [ConnectionAction]) {
+    mutating func closeAll(into out: inout [ConnectionAction]) {
         if upstream != .none {
             upstream = .none
             out.append(.closeUpstream)
@@ -710,7 +758,7 @@ public struct ConnectionMachine {
         out.append(.closeClient)
     }
 
-    private mutating func arm(_ kind: ConnectionTimer, _ ms: UInt64, into out: inout [ConnectionAction]) {
+    mutating func arm(_ kind: ConnectionTimer, _ ms: UInt64, into out: inout [ConnectionAction]) {
         timer = kind
         out.append(.armTimer(kind, milliseconds: ms))
     }
