@@ -29,6 +29,17 @@ int portcullis_signalfd_for_shutdown(void) {
     return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+int portcullis_signalfd_with_children(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
 int portcullis_read_signal(int fd) {
     struct signalfd_siginfo info;
     ssize_t n;
@@ -79,4 +90,15 @@ int portcullis_eventfd(void) {
 
 int portcullis_malloc_trim(void) {
     return malloc_trim(0);
+}
+
+#include <sys/mman.h>
+
+void *portcullis_map_shared(size_t bytes) {
+    void *address = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return address == MAP_FAILED ? NULL : address;
+}
+
+void portcullis_unmap(void *address, size_t bytes) {
+    munmap(address, bytes);
 }

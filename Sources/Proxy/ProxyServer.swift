@@ -15,13 +15,16 @@ public enum ProxyServer {
         // The listener blocks the shutdown signals; it must exist before any thread starts.
         let listener: Listener
         do {
-            listener = try Listener(config: config)
+            listener = try Listener(config: config, watchChildren: config.model == .fork)
         } catch {
             let logger = Logger(minimumLevel: .info, synchronous: true)
             logger.log(LogRecord(.error, "listen_failed", [("error", .text(error.description))]), thread: "main")
             return 1
         }
-        let logger = Logger(minimumLevel: config.logLevel,
+        // The fork model's parent must stay single-threaded: no log writer thread (lines are
+        // written as they are flushed) and no resolver threads (children resolve inline).
+        let singleThreaded = config.model == .fork
+        let logger = Logger(minimumLevel: config.logLevel, synchronous: singleThreaded,
                             capacityBytes: config.logBufferLines * 256)
         let engine = EngineContext(config: config)
         let log = LogBuffer(logger: logger, thread: "main")
@@ -36,7 +39,7 @@ public enum ProxyServer {
             log.log(LogRecord(.info, "Listening on \(address)", []))
         }
         log.flush()
-        engine.resolver.start()
+        if !singleThreaded { engine.resolver.start() }
         let status = driver.serve(listener: listener, engine: engine, logger: logger)
         engine.resolver.shutdown()
         listener.close()

@@ -82,9 +82,9 @@ import Proxy
         #expect(usageError(args) == message)
     }
 
-    @Test(arguments: ["fork"])
-    func modelsNotBuiltYetAreRefusedNotSubstituted(model: String) {
-        #expect(usageError(["-c", model]) == "concurrency model '\(model)' is not built yet; available: iterative, thread, pool, epoll")
+    @Test(arguments: ["iterative", "fork", "thread", "pool", "epoll"])
+    func everyModelOfTheSpecIsBuilt(model: String) throws {
+        #expect(try config(["-c", model]).model.rawValue == model)
     }
 
     @Test func epollRunsOneLoopPerCoreUnlessToldOtherwise() throws {

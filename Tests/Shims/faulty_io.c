@@ -13,7 +13,9 @@
 //                   draws from splitmix64(seed + n), so a single-threaded run is reproducible;
 //                   with threads the order of calls varies but the fault density does not.
 //   FAULTY_IO_RATE  probability of a fault per call, 0.0 to 1.0 (default 0.3).
-//   FAULTY_IO_LOG   if set, a count of injected faults is written to this file at exit.
+//   FAULTY_IO_LOG   if set, a count of injected faults is written to this file at exit. The
+//                   counts live in a MAP_SHARED mapping, so processes forked later (the fork
+//                   model's children, which leave with _exit) count into the parent's report.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -42,8 +45,12 @@ static writev_fn real_writev;
 
 static uint64_t seed = 1;
 static uint32_t threshold; // fault when the draw's low 32 bits are below this
-static _Atomic uint64_t calls;
-static _Atomic uint64_t faults[3]; // EINTR, EAGAIN, short
+struct counts {
+    _Atomic uint64_t calls;
+    _Atomic uint64_t faults[3]; // EINTR, EAGAIN, short
+};
+static struct counts private_counts;
+static struct counts *counts = &private_counts;
 
 static void resolve(void) {
     if (real_read) return;
@@ -59,8 +66,9 @@ static void report(void) {
     if (!path) return;
     FILE *f = fopen(path, "w");
     if (!f) return;
-    fprintf(f, "calls=%llu eintr=%llu eagain=%llu short=%llu\n", (unsigned long long)calls,
-            (unsigned long long)faults[0], (unsigned long long)faults[1], (unsigned long long)faults[2]);
+    fprintf(f, "calls=%llu eintr=%llu eagain=%llu short=%llu\n", (unsigned long long)counts->calls,
+            (unsigned long long)counts->faults[0], (unsigned long long)counts->faults[1],
+            (unsigned long long)counts->faults[2]);
     fclose(f);
 }
 
@@ -73,6 +81,8 @@ __attribute__((constructor)) static void setup(void) {
     if (rate < 0) rate = 0;
     if (rate > 1) rate = 1;
     threshold = (uint32_t)(rate * 4294967295.0);
+    void *shared = mmap(NULL, sizeof(struct counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared != MAP_FAILED) counts = shared;
     atexit(report);
 }
 
@@ -99,22 +109,22 @@ enum fault { NONE, FAIL, SHORTEN };
 // Decides the fate of one call. On FAIL errno is set; on SHORTEN *len is reduced (to >= 1).
 static enum fault decide(int fd, int flags, size_t *len) {
     if (!is_socket(fd)) return NONE;
-    uint64_t draw = splitmix64(seed + atomic_fetch_add(&calls, 1));
+    uint64_t draw = splitmix64(seed + atomic_fetch_add(&counts->calls, 1));
     if ((uint32_t)draw >= threshold) return NONE;
     unsigned kind = (unsigned)(draw >> 32) % 3;
     if (kind == 1 && !is_nonblocking(fd, flags)) kind = 0;
     if (kind == 2 && *len < 2) kind = 0;
     switch (kind) {
     case 0:
-        atomic_fetch_add(&faults[0], 1);
+        atomic_fetch_add(&counts->faults[0], 1);
         errno = EINTR;
         return FAIL;
     case 1:
-        atomic_fetch_add(&faults[1], 1);
+        atomic_fetch_add(&counts->faults[1], 1);
         errno = EAGAIN;
         return FAIL;
     default:
-        atomic_fetch_add(&faults[2], 1);
+        atomic_fetch_add(&counts->faults[2], 1);
         *len = 1 + (size_t)((draw >> 40) % (*len - 1));
         return SHORTEN;
     }

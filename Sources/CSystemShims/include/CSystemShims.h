@@ -11,6 +11,8 @@ int portcullis_get_thread_name(char *buf, size_t size);
 /// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (threads created later inherit the
 /// mask) and returns a non-blocking signalfd that reports them, or -1 with errno set.
 int portcullis_signalfd_for_shutdown(void);
+/// The same, with SIGCHLD added (the fork model's parent reaps its children when it arrives).
+int portcullis_signalfd_with_children(void);
 /// Reads one pending signal from the signalfd; returns its number, 0 if none, -1 on error.
 int portcullis_read_signal(int fd);
 
@@ -46,5 +48,22 @@ int portcullis_eventfd(void);
 
 /// glibc malloc_trim(0): returns free heap pages to the system. Returns 1 if any were.
 int portcullis_malloc_trim(void);
+
+/// A zeroed anonymous MAP_SHARED mapping of `bytes`: memory that processes forked later
+/// share with this one. NULL (errno set) on failure. Released with portcullis_unmap.
+void *portcullis_map_shared(size_t bytes);
+void portcullis_unmap(void *address, size_t bytes);
+
+/// Relaxed atomic operations on a counter (in shared memory or not). Inline, so a counter
+/// update costs one locked instruction, not a call.
+static inline long portcullis_atomic_add(long *counter, long value) {
+    return __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
+}
+static inline long portcullis_atomic_load(const long *counter) {
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+static inline void portcullis_atomic_store(long *counter, long value) {
+    __atomic_store_n(counter, value, __ATOMIC_RELAXED);
+}
 
 #endif

@@ -12,7 +12,7 @@ public enum ConcurrencyModel: String, Sendable, CaseIterable {
     case epoll
 
     /// Models this build implements; the others are rejected at start-up, never substituted.
-    public static let implemented: [ConcurrencyModel] = [.iterative, .thread, .pool, .epoll]
+    public static let implemented: [ConcurrencyModel] = [.iterative, .fork, .thread, .pool, .epoll]
 
     /// The name the startup block prints ("thread_pool" for pool, as in the spec).
     public var displayName: String {

@@ -12,7 +12,7 @@ enum Drivers {
         case .thread: ThreadDriver()
         case .pool: PoolDriver()
         case .epoll: EpollDriver()
-        case .fork: nil
+        case .fork: ForkDriver()
         }
     }
 
@@ -43,7 +43,7 @@ struct IterativeDriver: Driver {
                 engine.beginDraining()
                 log.flush()
                 return 0
-            case .idle:
+            case .idle, .childExited:
                 log.flush()
             }
         }
@@ -83,7 +83,7 @@ struct ThreadDriver: Driver {
                 let left = Drivers.drain(engine: engine, log: log) { live.value }
                 if left > 0 { log.log(LogRecord(.warn, "drain_timeout", [("abandoned", .int(left))])) }
                 return 0
-            case .idle:
+            case .idle, .childExited:
                 log.flush()
             }
         }
@@ -133,7 +133,7 @@ struct PoolDriver: Driver {
                 let left = Drivers.drain(engine: engine, log: log) { running.value }
                 if left > 0 { log.log(LogRecord(.warn, "drain_timeout", [("busy_workers", .int(left))])) }
                 return 0
-            case .idle:
+            case .idle, .childExited:
                 log.flush()
             }
         }

@@ -12,9 +12,10 @@ public final class Listener {
     let signalFD: Int32
 
     /// Binds every address of the configuration. Must run before any thread is started so
-    /// that all threads inherit the blocked signal mask.
-    public init(config: ProxyConfiguration) throws(SystemError) {
-        let sfd = portcullis_signalfd_for_shutdown()
+    /// that all threads inherit the blocked signal mask. With `watchChildren` (the fork model)
+    /// SIGCHLD is read from the signalfd too, and `next()` reports it as `.childExited`.
+    public init(config: ProxyConfiguration, watchChildren: Bool = false) throws(SystemError) {
+        let sfd = watchChildren ? portcullis_signalfd_with_children() : portcullis_signalfd_for_shutdown()
         if sfd < 0 { throw SystemError(call: "signalfd", errno: errno) }
         signalFD = sfd
         var fds: [Int32] = []
@@ -39,6 +40,8 @@ public final class Listener {
     public enum Wake {
         case connection(fd: Int32, peer: SocketAddress)
         case shutdown(signal: Int32)
+        /// SIGCHLD (only with `watchChildren`): a child process exited.
+        case childExited
         case idle
     }
 
@@ -51,7 +54,7 @@ public final class Listener {
     public func shutdownSignalPending() -> Bool {
         if pendingSignal == 0 {
             let signal = portcullis_read_signal(signalFD)
-            if signal > 0 { pendingSignal = signal }
+            if signal > 0 && signal != SIGCHLD { pendingSignal = signal }
         }
         return pendingSignal != 0
     }
@@ -64,6 +67,7 @@ public final class Listener {
         guard (try? Sys.poll(&polled, timeoutMs: timeoutMs)) ?? 0 > 0 else { return .idle }
         if polled[polled.count - 1].revents != 0 {
             let signal = portcullis_read_signal(signalFD)
+            if signal == SIGCHLD { return .childExited }
             if signal > 0 { return .shutdown(signal: signal) }
         }
         for (i, p) in polled.dropLast().enumerated() where p.revents != 0 {
@@ -82,6 +86,12 @@ public final class Listener {
         guard (try? Sys.poll(&polled, timeoutMs: timeoutMs)) ?? 0 > 0 else { return nil }
         let signal = portcullis_read_signal(signalFD)
         return signal > 0 ? signal : nil
+    }
+
+    /// Closes the listening sockets only (a fork-model child keeps the signalfd, which
+    /// reports the signals sent to the child itself).
+    func closeListeningSockets() {
+        for fd in fds { Sys.close(fd) }
     }
 
     public func close() {

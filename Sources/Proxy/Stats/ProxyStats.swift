@@ -1,24 +1,38 @@
-public import Synchronization
-
-/// Process-wide counters, lock-free (relaxed atomics): updated by every worker, read by stats
-/// endpoints and the final shutdown line.
+/// Proxy-wide counters, lock-free (relaxed atomics in shared memory): updated by every worker
+/// and every fork-model child, read by stats endpoints and the final shutdown line.
 public final class ProxyStats: Sendable {
-    public let totalRequests = Atomic<Int>(0)
-    public let activeConnections = Atomic<Int>(0)
-    public let acceptedConnections = Atomic<Int>(0)
-    public let rejectedConnections = Atomic<Int>(0)
-    public let upstreamConnectsNew = Atomic<Int>(0)
-    public let upstreamReused = Atomic<Int>(0)
-    public let bytesFromClients = Atomic<Int>(0)
-    public let bytesToClients = Atomic<Int>(0)
-    public let responses2xx = Atomic<Int>(0)
-    public let responses3xx = Atomic<Int>(0)
-    public let responses4xx = Atomic<Int>(0)
-    public let responses5xx = Atomic<Int>(0)
+    public let totalRequests: SharedCounter
+    public let activeConnections: SharedCounter
+    public let acceptedConnections: SharedCounter
+    public let rejectedConnections: SharedCounter
+    public let upstreamConnectsNew: SharedCounter
+    public let upstreamReused: SharedCounter
+    public let bytesFromClients: SharedCounter
+    public let bytesToClients: SharedCounter
+    public let responses2xx: SharedCounter
+    public let responses3xx: SharedCounter
+    public let responses4xx: SharedCounter
+    public let responses5xx: SharedCounter
     public let startedAtNanoseconds: UInt64
+
+    /// The counters' storage: shared memory, so that fork-model children count into the
+    /// parent's totals.
+    private let block = SharedCounterBlock(capacity: 12)
 
     public init() {
         startedAtNanoseconds = Sys.monotonicNanoseconds()
+        totalRequests = block.next()
+        activeConnections = block.next()
+        acceptedConnections = block.next()
+        rejectedConnections = block.next()
+        upstreamConnectsNew = block.next()
+        upstreamReused = block.next()
+        bytesFromClients = block.next()
+        bytesToClients = block.next()
+        responses2xx = block.next()
+        responses3xx = block.next()
+        responses4xx = block.next()
+        responses5xx = block.next()
     }
 
     func countResponse(status: Int) {

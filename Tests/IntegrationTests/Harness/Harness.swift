@@ -19,7 +19,7 @@ final class Harness {
     let proxy: ProxyUnderTest
     private var finished = false
 
-    static let models = ["iterative", "thread", "pool", "epoll"]
+    static let models = ["iterative", "fork", "thread", "pool", "epoll"]
 
     init(model: String, options: [String] = [], environment: [String: String] = [:]) throws {
         directory = try TemporaryDirectory("integ")

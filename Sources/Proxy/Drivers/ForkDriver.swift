@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A process per connection (the spec's `fork` model). The parent only accepts, forks and
+/// reaps; it stays single-threaded (no log writer, resolver or other threads: `ProxyServer`
+/// starts none in this model), because only then may a child run ordinary code after
+/// fork(). Each child serves its one connection with a `BlockingConnection`, logging as
+/// `child-<pid>`, and leaves with `_exit(0)` on every path. Counters live in shared memory
+/// (`ProxyStats`), so the parent's totals include the children's work.
+///
+/// Children are reaped when SIGCHLD arrives (read from the listener's signalfd), so none
+/// stays a zombie; at most `maxConnections` live at once, and a connection over the cap gets
+/// 503. On SIGTERM/SIGINT the parent stops accepting and passes SIGTERM on; children finish
+/// their exchange, and those still running at the drain timeout are killed.
+struct ForkDriver: Driver {
+    func serve(listener: Listener, engine: EngineContext, logger: Logger) -> Int32 {
+        let log = LogBuffer(logger: logger, thread: "main")
+        var children = Set<pid_t>()
+        while true {
+            switch listener.next() {
+            case .connection(let fd, let peer):
+                engine.stats.acceptedConnections.add(1, ordering: .relaxed)
+                Self.reap(&children)
+                guard children.count < engine.config.maxConnections else {
+                    Overload.reject(fd: fd, engine: engine, log: log, reason: "max_children")
+                    continue
+                }
+                log.flush() // nothing buffered may be written twice, by parent and child
+                let pid = fork()
+                if pid == 0 {
+                    Self.runChild(fd: fd, peer: peer, listener: listener, engine: engine, logger: logger)
+                }
+                if pid < 0 {
+                    Overload.reject(fd: fd, engine: engine, log: log, reason: "fork_failed")
+                    continue
+                }
+                Sys.close(fd)
+                children.insert(pid)
+            case .childExited:
+                Self.reap(&children)
+            case .shutdown(let signal):
+                log.log(LogRecord(.info, "shutdown_requested", [("signal", .int(Int(signal))), ("children", .int(children.count))]))
+                log.flush()
+                engine.beginDraining()
+                for pid in children { kill(pid, SIGTERM) }
+                let left = Drivers.drain(engine: engine, log: log) {
+                    Self.reap(&children)
+                    return children.count
+                }
+                if left > 0 {
+                    log.log(LogRecord(.warn, "drain_timeout", [("killed_children", .int(left))]))
+                    for pid in children { kill(pid, SIGKILL) }
+                    for pid in children { var status: Int32 = 0; _ = unsafe waitpid(pid, &status, 0) }
+                }
+                return 0
+            case .idle:
+                Self.reap(&children)
+                log.flush()
+            }
+        }
+    }
+
+    /// Collects every child that has exited, without blocking.
+    static func reap(_ children: inout Set<pid_t>) {
+        while true {
+            var status: Int32 = 0
+            let pid = unsafe waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return }
+            children.remove(pid)
+        }
+    }
+
+    /// The child: serves one connection, then exits without running the parent's exit
+    /// handlers or flushing anything the parent owns.
+    static func runChild(fd: Int32, peer: SocketAddress, listener: Listener, engine: EngineContext, logger: Logger) -> Never {
+        listener.closeListeningSockets()
+        let name = "child-\(getpid())"
+        let log = LogBuffer(logger: logger, thread: name)
+        // SIGTERM from the parent arrives on the inherited signalfd, which now reports the
+        // child's own signals: the connection finishes its exchange, then ends.
+        BlockingConnection(engine: engine, clientFD: fd, peer: peer, log: log,
+                           shutdownRequested: listener.shutdownSignalPending).run()
+        log.flush()
+        _exit(0)
+    }
+}
