@@ -42,6 +42,7 @@ public enum ProxyServer {
         if !singleThreaded { engine.resolver.start() }
         let status = driver.serve(listener: listener, engine: engine, logger: logger)
         engine.resolver.shutdown()
+        engine.upstreamPool.closeAll()
         listener.close()
         log.log(LogRecord(.info, "shutdown_complete", engine.stats.summaryFields + [("log_dropped", .int(logger.dropped))]))
         log.flush()

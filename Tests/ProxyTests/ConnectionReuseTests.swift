@@ -20,14 +20,55 @@ import Proxy
         #expect(h.machine.wantsClientBytes)
     }
 
-    @Test func differentOriginClosesTheOldUpstreamAndConnectsAnew() {
+    @Test func differentOriginReleasesTheIdleUpstreamToThePoolAndConnectsAnew() {
         var h = MachineHarness()
         h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
         h.connected()
         h.origin("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
         h.client("GET http://b.test/ HTTP/1.1\r\nHost: b.test\r\n\r\n")
         #expect(h.connects == ["a.test:80", "b.test:80"])
-        #expect(h.upstreamCloses == 1)
+        #expect(h.actions.filter { $0 == .releaseUpstream }.count == 1 && h.upstreamCloses == 0)
+    }
+
+    @Test func anIdleUpstreamGoesToThePoolWhenTheClientLeaves() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        h.clientEOF()
+        #expect(h.clientClosed)
+        #expect(h.actions.filter { $0 == .releaseUpstream }.count == 1 && h.upstreamCloses == 0)
+    }
+
+    @Test func anUpstreamInUseIsClosedNotPooled() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
+        h.record { $0.clientFailed("Connection reset by peer", now: $1, into: &$2) }
+        #expect(h.upstreamCloses == 1 && !h.actions.contains(.releaseUpstream))
+    }
+
+    @Test func aPooledConnectionIsReportedAsReusedAndAnIdempotentRequestIsRetriedOnceIfItFails() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.record { $0.upstreamConnected(reused: true, now: $1, into: &$2) }
+        #expect(h.toUpstream.hasPrefix("GET / HTTP/1.1\r\n"))
+        h.originEOF() // the origin had closed it just before: no response byte
+        #expect(h.connects == ["a.test:80", "a.test:80"], "retried on a new connection")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        #expect(h.completedStatuses == [200])
+        #expect(h.logs("request_complete").first?.value("upstream") == .text("new"))
+    }
+
+    @Test func aPostOnAPooledConnectionIsNotRetried() {
+        var h = MachineHarness()
+        h.client("POST http://a.test/ HTTP/1.1\r\nHost: a.test\r\nContent-Length: 2\r\n\r\nhi")
+        h.record { $0.upstreamConnected(reused: true, now: $1, into: &$2) }
+        h.originEOF()
+        #expect(h.connects == ["a.test:80"])
+        #expect(h.toClient.hasPrefix("HTTP/1.1 502 "))
     }
 
     @Test func originConnectionCloseIsNotReused() {

@@ -28,6 +28,8 @@ Paths (n = body length in bytes):
   /echo-body       body = the request body as decoded (Content-Length or chunked)
   /slow-head       never answers; waits (at most 30 s) for the peer to close
   /status/<code>   that status; a 12-byte body unless 204 or 304
+  ?idle-close=MS   (any path) after answering, close the connection if no next request
+                   arrives within MS milliseconds
   /drop-after/<n>  a keep-alive Content-Length response, then the connection is closed
                    50 ms later without notice (a stale keep-alive connection for the proxy)
   /bad/<kind>      a malformed response: te-cl (Transfer-Encoding and Content-Length),
@@ -170,6 +172,9 @@ def handle(conn, method, target, fields, head, body):
     arg = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
     head_only = method == "HEAD"
     close_requested = (field(fields, b"connection") or b"").lower() == b"close"
+    if "idle-close" in query:
+        # Keep-alive, but the connection ends if no next request comes within this many ms.
+        conn.sock.settimeout(int(query["idle-close"]) / 1000.0)
     tail = "Connection: close\r\n" if close_requested else HOP
 
     if kind in ("fixed", "huge"):

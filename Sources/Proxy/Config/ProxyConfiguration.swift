@@ -25,6 +25,11 @@ public struct ProxyConfiguration: Sendable {
     public var maxConnections: Int = 1024
     /// Accepted connections waiting for a pool worker. Full: 503 with Retry-After. Default 128.
     public var queueCapacity: Int = 128
+    /// Idle keep-alive connections kept per origin (host:port) for reuse by any client
+    /// connection (`--upstream-keepalive`; 0 turns the pool off). Default 8.
+    public var upstreamIdlePerHost: Int = 8
+    /// Idle origin connections kept in all (`--upstream-keepalive-total`). Default 256.
+    public var upstreamIdleTotal: Int = 256
     /// Ports a CONNECT tunnel may reach (`--connect-ports`); others get 403. Default 443 only,
     /// as Squid's SSL_ports.
     public var connectPorts: [UInt16] = [443]

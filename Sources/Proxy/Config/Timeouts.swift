@@ -10,6 +10,9 @@ public struct Timeouts: Sendable, Hashable {
     public var upstreamResponseMs: UInt64 = 60_000
     /// Longest gap between two body bytes, in either direction, and for a blocked write.
     public var bodyIdleMs: UInt64 = 60_000
+    /// How long an idle origin connection waits in the pool (nginx's upstream
+    /// keepalive_timeout is 60 s).
+    public var upstreamIdleMs: UInt64 = 60_000
     /// A CONNECT tunnel with no byte in either direction for this long is closed (Squid's
     /// read_timeout is 15 minutes; tunnels carry long-lived TLS sessions).
     public var tunnelIdleMs: UInt64 = 300_000

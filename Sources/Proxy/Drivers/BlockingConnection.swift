@@ -16,6 +16,8 @@ final class BlockingConnection {
     private let log: LogBuffer
     private let clientFD: Int32
     private var upstreamFD: Int32 = -1
+    /// The origin (`host:port`) of `upstreamFD`, for returning it to the pool.
+    private var upstreamKey = ""
     private var connecting: (addresses: [SocketAddress], next: Int, host: String)?
     private var machine: ConnectionMachine
     private var deadline: UInt64?
@@ -174,6 +176,12 @@ final class BlockingConnection {
                 pending.append(contentsOf: out)
             case .closeUpstream:
                 closeUpstream()
+            case .releaseUpstream:
+                if upstreamFD >= 0 && connecting == nil {
+                    engine.upstreamPool.put(upstreamFD, key: upstreamKey, now: Sys.monotonicNanoseconds())
+                    upstreamFD = -1
+                }
+                closeUpstream()
             case .shutdownUpstreamWrite:
                 // Writes are synchronous here, so everything queued before is already sent.
                 if upstreamFD >= 0 { Sys.shutdownWrite(upstreamFD) }
@@ -214,6 +222,12 @@ final class BlockingConnection {
 
     private func startConnect(host: String, port: UInt16, into out: inout [ConnectionAction]) {
         closeUpstream()
+        upstreamKey = "\(host):\(port)"
+        if let pooled = engine.upstreamPool.take(key: upstreamKey, now: Sys.monotonicNanoseconds()) {
+            upstreamFD = pooled
+            machine.upstreamConnected(reused: true, now: Sys.monotonicNanoseconds(), into: &out)
+            return
+        }
         switch engine.resolver.resolveBlocking(host: host, port: port) {
         case .failure(let failure):
             machine.upstreamFailed(.resolve(failure.message), now: Sys.monotonicNanoseconds(), into: &out)

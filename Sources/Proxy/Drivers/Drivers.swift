@@ -34,6 +34,7 @@ struct IterativeDriver: Driver {
             switch listener.next() {
             case .connection(let fd, let peer):
                 engine.stats.acceptedConnections.add(1, ordering: .relaxed)
+                engine.upstreamPool.maintain(now: Sys.monotonicNanoseconds())
                 // Signals are only read in `next()`; while a connection is served, it checks
                 // for one itself, so an idle keep-alive client cannot delay shutdown.
                 BlockingConnection(engine: engine, clientFD: fd, peer: peer, log: log,
@@ -44,6 +45,7 @@ struct IterativeDriver: Driver {
                 log.flush()
                 return 0
             case .idle, .childExited:
+                engine.upstreamPool.maintain(now: Sys.monotonicNanoseconds())
                 log.flush()
             }
         }
@@ -60,6 +62,7 @@ struct ThreadDriver: Driver {
             switch listener.next() {
             case .connection(let fd, let peer):
                 engine.stats.acceptedConnections.add(1, ordering: .relaxed)
+                engine.upstreamPool.maintain(now: Sys.monotonicNanoseconds())
                 guard live.value < engine.config.maxConnections else {
                     Overload.reject(fd: fd, engine: engine, log: log, reason: "max_connections")
                     continue
@@ -84,6 +87,7 @@ struct ThreadDriver: Driver {
                 if left > 0 { log.log(LogRecord(.warn, "drain_timeout", [("abandoned", .int(left))])) }
                 return 0
             case .idle, .childExited:
+                engine.upstreamPool.maintain(now: Sys.monotonicNanoseconds())
                 log.flush()
             }
         }
@@ -121,6 +125,7 @@ struct PoolDriver: Driver {
             switch listener.next() {
             case .connection(let fd, let peer):
                 engine.stats.acceptedConnections.add(1, ordering: .relaxed)
+                engine.upstreamPool.maintain(now: Sys.monotonicNanoseconds())
                 if !queue.tryPush((fd, peer)) {
                     Overload.reject(fd: fd, engine: engine, log: log, reason: "queue_full")
                 }
@@ -134,6 +139,7 @@ struct PoolDriver: Driver {
                 if left > 0 { log.log(LogRecord(.warn, "drain_timeout", [("busy_workers", .int(left))])) }
                 return 0
             case .idle, .childExited:
+                engine.upstreamPool.maintain(now: Sys.monotonicNanoseconds())
                 log.flush()
             }
         }

@@ -23,6 +23,8 @@ final class EventConnection {
     var machine: ConnectionMachine
 
     var upstreamFD: Int32 = -1
+    /// The origin (`host:port`) of `upstreamFD`, for returning it to the pool.
+    var upstreamKey = ""
     var upstreamSerial: UInt32 = 0
     var upstreamState = UpstreamState.none
     /// Changes whenever the upstream socket is dropped, so that a resolver answer for an

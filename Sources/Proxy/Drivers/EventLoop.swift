@@ -277,6 +277,8 @@ final class EventLoop: @unchecked Sendable {
                 startConnect(conn, host: host, port: port, into: &actions)
             case .closeUpstream:
                 closeUpstream(conn)
+            case .releaseUpstream:
+                releaseUpstream(conn)
             case .shutdownUpstreamWrite:
                 conn.shutdownUpstreamAfterFlush = true
             case .shutdownClientWrite:
@@ -464,6 +466,7 @@ final class EventLoop: @unchecked Sendable {
         // Freed chunks stay in the allocator (and in RSS) unless handed back; after a burst
         // went idle, hand them back once.
         if released >= Self.trimAfterReleases { Sys.releaseFreeMemory() }
+        engine.upstreamPool.maintain(now: now)
     }
 
     private func serveQueued() {
@@ -501,6 +504,22 @@ final class EventLoop: @unchecked Sendable {
 
     private func startConnect(_ conn: EventConnection, host: String, port: UInt16, into out: inout [ConnectionAction]) {
         closeUpstream(conn)
+        conn.upstreamKey = "\(host):\(port)"
+        if let pooled = engine.upstreamPool.take(key: conn.upstreamKey, now: Sys.monotonicNanoseconds()) {
+            let serial = nextSerial()
+            do {
+                try epoll.add(pooled, .readable, token: Self.token(.upstream, slot: conn.slot, serial: serial))
+                conn.upstreamFD = pooled
+                conn.upstreamSerial = serial
+                conn.upstreamInterest = .readable
+                conn.upstreamState = .connected
+                conn.upstreamWritable = true
+                conn.machine.upstreamConnected(reused: true, now: Sys.monotonicNanoseconds(), into: &out)
+                return
+            } catch {
+                Sys.close(pooled)
+            }
+        }
         if let answer = engine.resolver.immediate(host: host, port: port) {
             connect(conn, answer: answer, into: &out)
             return
@@ -593,6 +612,18 @@ final class EventLoop: @unchecked Sendable {
         }
         perform(conn, &out)
         scratch = out
+    }
+
+    /// Hands an idle, reusable upstream connection to the pool (unwatched while it waits).
+    private func releaseUpstream(_ conn: EventConnection) {
+        guard conn.upstreamFD >= 0, conn.isUpstreamConnected, conn.toUpstream.isEmpty else {
+            closeUpstream(conn)
+            return
+        }
+        epoll.remove(conn.upstreamFD)
+        engine.upstreamPool.put(conn.upstreamFD, key: conn.upstreamKey, now: Sys.monotonicNanoseconds())
+        conn.upstreamFD = -1
+        closeUpstream(conn)
     }
 
     private func closeUpstream(_ conn: EventConnection) {

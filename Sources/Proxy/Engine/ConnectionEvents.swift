@@ -42,6 +42,9 @@ public enum ConnectionAction: Sendable, Hashable {
     case connectUpstream(host: String, port: UInt16)
     /// Close the upstream connection (the machine forgets it).
     case closeUpstream
+    /// The upstream connection is idle and may be reused: the driver keeps it in its pool of
+    /// idle connections to that origin (or closes it). The machine forgets it.
+    case releaseUpstream
     /// Half-close (shutdown SHUT_WR) the upstream socket once earlier writes to it are done:
     /// a tunnel's client sent EOF.
     case shutdownUpstreamWrite

@@ -152,6 +152,12 @@ public struct ConnectionMachine {
         return false
     }
     public var isClosed: Bool { phase == .closed }
+    /// True when the upstream connection carries no exchange and its last response allowed
+    /// reuse: it may go back to the driver's pool (`releaseUpstream`).
+    var upstreamIsIdle: Bool {
+        if case .connected = upstream { return exchange == nil && phase == .awaitingRequest }
+        return false
+    }
     /// True on a keep-alive connection with no request in progress (safe to close on drain).
     public var isBetweenRequests: Bool { phase == .awaitingRequest && !requestStarted && backlog.isEmpty }
 
@@ -210,12 +216,19 @@ public struct ConnectionMachine {
         abort(now: now, into: &out)
     }
 
-    public mutating func upstreamConnected(now: UInt64, into out: inout [ConnectionAction]) {
+    /// The upstream connection asked for is ready: a new one, or (`reused`) an idle one the
+    /// driver took from its pool. A request that fails on a reused connection before any
+    /// response byte is retried once on a new one if it is idempotent.
+    public mutating func upstreamConnected(reused: Bool = false, now: UInt64, into out: inout [ConnectionAction]) {
         guard phase == .connecting, case .connecting(let key) = upstream, var ex = exchange else { return }
         upstream = .connected(key: key)
         responseParser = ResponseParser(limits: config.responseLimits)
-        engine.stats.upstreamConnectsNew.add(1, ordering: .relaxed)
-        ex.reusedUpstream = false
+        if reused {
+            engine.stats.upstreamReused.add(1, ordering: .relaxed)
+        } else {
+            engine.stats.upstreamConnectsNew.add(1, ordering: .relaxed)
+        }
+        ex.reusedUpstream = reused
         exchange = ex
         if ex.isTunnel {
             openTunnel(now: now, into: &out)
@@ -432,6 +445,7 @@ public struct ConnectionMachine {
     }
 
     private mutating func handleRequestHead(now: UInt64, into out: inout [ConnectionAction]) {
+        let hadIdleUpstream = upstreamIsIdle
         let head = requestParser.head
         engine.stats.totalRequests.add(1, ordering: .relaxed)
         let uri = Array(head.targetBytes)
@@ -506,7 +520,8 @@ public struct ConnectionMachine {
             return
         }
         if upstream != .none {
-            out.append(.closeUpstream)
+            // Another origin (or a tunnel): an idle connection goes back to the pool.
+            out.append(hadIdleUpstream ? .releaseUpstream : .closeUpstream)
         }
         upstream = .connecting(key: ex.key)
         out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))])))
@@ -746,8 +761,9 @@ public struct ConnectionMachine {
 
     mutating func closeAll(into out: inout [ConnectionAction]) {
         if upstream != .none {
+            let idle = upstreamIsIdle
             upstream = .none
-            out.append(.closeUpstream)
+            out.append(idle ? .releaseUpstream : .closeUpstream)
         }
         if timer != nil {
             timer = nil

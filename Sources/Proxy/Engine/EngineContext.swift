@@ -7,6 +7,8 @@ public final class EngineContext: Sendable {
     public let poolGauges = PoolGauges()
     /// Name resolution for upstream connections; its threads are started by `ProxyServer`.
     public let resolver = ResolverPool()
+    /// Idle origin connections shared by every client connection of the process.
+    public let upstreamPool: UpstreamPool
     private let draining = Atomic<Bool>(false)
 
     /// True once shutdown began: idle keep-alive connections close, in-flight ones finish.
@@ -16,6 +18,7 @@ public final class EngineContext: Sendable {
     public init(config: ProxyConfiguration, stats: ProxyStats = ProxyStats()) {
         self.config = config
         self.stats = stats
+        upstreamPool = UpstreamPool(config: config, stats: stats)
     }
 
     /// True when `client` matches one of the `--allow` blocks.

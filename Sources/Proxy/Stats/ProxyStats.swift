@@ -13,11 +13,18 @@ public final class ProxyStats: Sendable {
     public let responses3xx: SharedCounter
     public let responses4xx: SharedCounter
     public let responses5xx: SharedCounter
+    /// Idle origin connections in the pool now (a gauge).
+    public let upstreamIdle: SharedCounter
+    /// Pooled origin connections closed: idle too long, closed by the origin while pooled
+    /// (found before reuse), or no room in the pool.
+    public let upstreamClosedIdleTimeout: SharedCounter
+    public let upstreamClosedByOrigin: SharedCounter
+    public let upstreamClosedPoolFull: SharedCounter
     public let startedAtNanoseconds: UInt64
 
     /// The counters' storage: shared memory, so that fork-model children count into the
     /// parent's totals.
-    private let block = SharedCounterBlock(capacity: 12)
+    private let block = SharedCounterBlock(capacity: 16)
 
     public init() {
         startedAtNanoseconds = Sys.monotonicNanoseconds()
@@ -33,6 +40,10 @@ public final class ProxyStats: Sendable {
         responses3xx = block.next()
         responses4xx = block.next()
         responses5xx = block.next()
+        upstreamIdle = block.next()
+        upstreamClosedIdleTimeout = block.next()
+        upstreamClosedByOrigin = block.next()
+        upstreamClosedPoolFull = block.next()
     }
 
     func countResponse(status: Int) {
@@ -56,6 +67,8 @@ public final class ProxyStats: Sendable {
          ("status_5xx", .int(responses5xx.load(ordering: .relaxed))),
          ("upstream_new", .int(upstreamConnectsNew.load(ordering: .relaxed))),
          ("upstream_reused", .int(upstreamReused.load(ordering: .relaxed))),
+         ("upstream_idle_closed", .int(upstreamClosedIdleTimeout.load(ordering: .relaxed))),
+         ("upstream_origin_closed", .int(upstreamClosedByOrigin.load(ordering: .relaxed))),
          ("bytes_out", .int(bytesToClients.load(ordering: .relaxed)))]
     }
 }

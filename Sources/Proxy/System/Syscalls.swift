@@ -52,6 +52,17 @@ enum Sys {
         }
     }
 
+    /// True when a connected socket is still usable for a new request: no EOF, no error and
+    /// no unread bytes (a non-blocking one-byte MSG_PEEK that would block).
+    static func isQuietAndOpen(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        while true {
+            let n = unsafe Glibc.recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+            if n < 0 && Glibc.errno == EINTR { continue }
+            return n < 0 && (Glibc.errno == EAGAIN || Glibc.errno == EWOULDBLOCK)
+        }
+    }
+
     static func close(_ fd: Int32) {
         // close is not retried on EINTR on Linux: the descriptor is released either way.
         _ = Glibc.close(fd)
