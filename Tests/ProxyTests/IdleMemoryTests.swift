@@ -47,3 +47,22 @@ import Proxy
         #expect(h.toClient.hasPrefix("HTTP/1.1 400 "))
     }
 }
+
+@Suite struct DetachIdleUpstreamTests {
+    @Test func anIdleKeepAliveClientGivesItsOriginConnectionBack() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/1 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.connected()
+        h.record { machine, _, out in machine.detachIdleUpstream(into: &out) }
+        #expect(!h.actions.contains(.releaseUpstream), "not while the exchange runs")
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none")
+        h.record { machine, _, out in machine.detachIdleUpstream(into: &out) }
+        #expect(h.actions.filter { $0 == .releaseUpstream }.count == 1)
+        // The next request asks for a connection again (the driver takes one from its pool).
+        h.client("GET http://a.test/2 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        #expect(h.connects == ["a.test:80", "a.test:80"])
+        h.record { $0.upstreamConnected(reused: true, now: $1, into: &$2) }
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo")
+        #expect(h.logs("request_complete").map { $0.value("upstream") } == [.text("new"), .text("reused")])
+    }
+}

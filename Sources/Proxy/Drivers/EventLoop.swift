@@ -452,14 +452,18 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Once per `idleSweepMs`: connections with no activity for a whole period and no request
-    /// in progress give back their parsers and buffers (`releaseIdleMemory`), so idle
-    /// keep-alive connections hold only their small fixed state.
+    /// in progress give back their origin connection to the pool (`detachIdleUpstream`) and
+    /// their parsers and buffers (`releaseIdleMemory`), so idle keep-alive connections hold
+    /// only their small fixed state.
     private func sweepIdleConnections() {
         let now = Sys.monotonicNanoseconds()
         guard now >= nextSweepAt else { return }
         nextSweepAt = now &+ Self.idleSweepMs &* 1_000_000
         var released = 0
         for case let conn? in connections where conn.lastActiveSweep < sweeps && conn.toClient.isEmpty {
+            if conn.upstreamFD >= 0 && conn.isUpstreamConnected {
+                event(conn) { machine, _, out in machine.detachIdleUpstream(into: &out) }
+            }
             if conn.machine.releaseIdleMemory() { released += 1 }
         }
         sweeps &+= 1

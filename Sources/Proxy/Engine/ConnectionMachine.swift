@@ -121,6 +121,15 @@ public struct ConnectionMachine {
     /// Frees what an idle keep-alive connection does not need: both parsers and the backlog's
     /// capacity. Only between requests with nothing buffered; the next request allocates them
     /// again. Drivers call it for connections that stay idle (the epoll loop's idle sweep).
+    /// Gives an idle, reusable upstream connection back to the driver's pool, so a keep-alive
+    /// client that stays quiet does not hold an origin connection (the epoll loop's idle sweep
+    /// calls it; the next request takes one from the pool again).
+    public mutating func detachIdleUpstream(into out: inout [ConnectionAction]) {
+        guard upstreamIsIdle else { return }
+        upstream = .none
+        out.append(.releaseUpstream)
+    }
+
     /// Returns true when it released anything.
     @discardableResult
     public mutating func releaseIdleMemory() -> Bool {
