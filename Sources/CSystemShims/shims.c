@@ -19,25 +19,24 @@ int portcullis_get_thread_name(char *buf, size_t size) {
 #include <unistd.h>
 #include <errno.h>
 
-int portcullis_signalfd_for_shutdown(void) {
+/// Blocks SIGINT, SIGTERM, SIGHUP (and SIGCHLD when asked) and returns a signalfd for them.
+static int signalfd_blocking(int with_children) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    if (with_children) sigaddset(&set, SIGCHLD);
     if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
     return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+int portcullis_signalfd_for_shutdown(void) {
+    return signalfd_blocking(0);
+}
+
 int portcullis_signalfd_with_children(void) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGCHLD);
-    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
-    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    return signalfd_blocking(1);
 }
 
 int portcullis_read_signal(int fd) {

@@ -7,40 +7,17 @@ import Glibc
 /// resetting, huge and echoing responses, and a control port that reports how many data
 /// connections it accepted. It exits when its stdin closes, so it never outlives the test.
 final class TestOrigin: @unchecked Sendable {
-    let child: ChildProcess
-    /// Our end of the origin's stdin; closing it stops the origin.
-    private var stdinFD: Int32
+    private let server: ScriptServer
     /// Port of the HTTP origin.
     let port: UInt16
     /// Port answering "connections=N requests=M".
     let controlPort: UInt16
 
     init() throws {
-        let input = try Spawn.pipe()
-        let output: (read: Int32, write: Int32)
-        do { output = try Spawn.pipe() } catch { close(input.read); close(input.write); throw error }
-        let started: ChildProcess
-        do {
-            started = try ChildProcess("python3", [BuildLocation.originScript.path], environment: ChildEnvironment.minimal(),
-                                       stdin: input.read, stdout: output.write)
-        } catch {
-            for fd in [input.read, input.write, output.read, output.write] { close(fd) }
-            throw error
-        }
-        close(input.read)
-        close(output.write)
-        child = started
-        stdinFD = input.write
-        let line = (try? RawSocket.readLine(output.read, timeoutMs: 15_000)) ?? ""
-        close(output.read)
-        let parts = line.split(separator: " ")
-        guard parts.count == 3, parts[0] == "PORTS", let data = UInt16(parts[1]), let control = UInt16(parts[2]) else {
-            close(stdinFD)
-            started.kill9()
-            throw HarnessError("origin did not report its ports (got \(line.debugDescription))")
-        }
-        port = data
-        controlPort = control
+        let server = try ScriptServer(script: BuildLocation.originScript.path, keyword: "PORTS", words: 3)
+        self.server = server
+        port = try server.port(1)
+        controlPort = try server.port(2)
     }
 
     /// Data connections accepted and requests read so far.
@@ -63,16 +40,8 @@ final class TestOrigin: @unchecked Sendable {
     /// `http://127.0.0.1:<port><path>`.
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    /// Closes its stdin (it exits on EOF); kills it if it is still there after 3 s.
-    func stop() {
-        if stdinFD >= 0 {
-            close(stdinFD)
-            stdinFD = -1
-        }
-        if child.wait(seconds: 3) == nil { child.kill9() }
-    }
-
-    deinit { stop() }
+    /// Stops the server (it exits when its stdin closes).
+    func stop() { server.stop() }
 }
 
 struct HarnessError: Error, CustomStringConvertible {
