@@ -15,12 +15,16 @@ enum ASCII {
     /// `lowercaseWord` must be lower case.
     @inline(__always)
     static func equalsIgnoringCase(_ bytes: Span<UInt8>, _ range: Range<Int>, _ lowercaseWord: String) -> Bool {
+        let word = lowercaseWord.utf8
+        // Most comparisons are of different names: the lengths (O(1) for a native string)
+        // settle them without a byte loop.
+        guard word.count == range.count else { return false }
         var i = range.lowerBound
-        for b in lowercaseWord.utf8 {
-            guard i < range.upperBound, ByteClass.lowercased(bytes[i]) == b else { return false }
+        for b in word {
+            guard ByteClass.lowercased(bytes[i]) == b else { return false }
             i += 1
         }
-        return i == range.upperBound
+        return true
     }
 
     /// Parses `bytes[range]` as 1*DIGIT into a `UInt64`, overflow-checked.

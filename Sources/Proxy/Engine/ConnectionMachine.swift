@@ -518,7 +518,7 @@ public struct ConnectionMachine {
             }
             ex.host = uriParts.authority.normalizedHost(in: bytes)
             ex.port = uriParts.authority.effectivePort(default: 80)
-            ex.upstreamHead = RequestRewriter.upstreamHead(head, uri: uriParts, connection: connection, viaName: viaName)
+            ex.upstreamHead = RequestRewriter.upstreamHead(head, uri: uriParts, connection: connection, viaLine: engine.viaLine)
         }
         exchange = ex
         phase = .connecting
@@ -621,7 +621,7 @@ public struct ConnectionMachine {
         ex.status = head.status
         ex.responseHeadSent = true
         let bytes = ResponseRewriter.clientHead(head, connection: connection, framing: ex.responseFraming,
-                                                clientVersion: ex.clientVersion, keepAlive: ex.clientPersistent, viaName: viaName)
+                                                clientVersion: ex.clientVersion, keepAlive: ex.clientPersistent, viaLine: engine.viaLine)
         ex.bytesToClient += bytes.count
         exchange = ex
         out.append(.writeClient(bytes))

@@ -9,6 +9,8 @@ public final class EngineContext: Sendable {
     public let resolver = ResolverPool()
     /// Idle origin connections shared by every client connection of the process.
     public let upstreamPool: UpstreamPool
+    /// `Via: 1.1 <name>\r\n`, added to every forwarded head (built once).
+    let viaLine: [UInt8]
     private let draining = Atomic<Bool>(false)
 
     /// True once shutdown began: idle keep-alive connections close, in-flight ones finish.
@@ -19,6 +21,7 @@ public final class EngineContext: Sendable {
         self.config = config
         self.stats = stats
         upstreamPool = UpstreamPool(config: config, stats: stats)
+        viaLine = Array("Via: 1.1 \(config.viaName)\r\n".utf8)
     }
 
     /// True when `client` matches one of the `--allow` blocks.

@@ -10,10 +10,17 @@ enum HopByHop {
         "proxy-authorization", "proxy-authenticate", "transfer-encoding", "trailer",
     ]
 
+    /// Bit n set when a name in `fixedNames` is n bytes long (all are under 64): most fields
+    /// are ruled out by their length alone.
+    static let fixedLengths: UInt64 = fixedNames.reduce(0) { $0 | 1 << UInt64($1.utf8.count) }
+
     /// True when field `i` must not be forwarded: a fixed hop-by-hop name or one nominated by
     /// the message's Connection options.
     static func isHopByHop(_ fields: HeaderFields, _ i: Int, _ options: ConnectionOptions) -> Bool {
-        for name in fixedNames where fields.name(at: i, is: name) { return true }
+        let length = fields.nameRange(at: i).count
+        if length < 64, fixedLengths & (1 << UInt64(length)) != 0 {
+            for name in fixedNames where fields.name(at: i, is: name) { return true }
+        }
         return options.nominates(fields, at: i)
     }
 }

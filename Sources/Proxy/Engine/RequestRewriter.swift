@@ -11,7 +11,11 @@ import SafeParse
 /// - a `Via: 1.1 <name>` line added after the client's fields;
 /// - every other field line forwarded byte for byte.
 enum RequestRewriter {
-    static func upstreamHead(_ head: RequestHead, uri: AbsoluteURI, connection: ConnectionOptions, viaName: String) -> [UInt8] {
+    static let versionAndHost = Array(" HTTP/1.1\r\nHost: ".utf8)
+    static let chunkedField = Array("Transfer-Encoding: chunked\r\n".utf8)
+
+    /// `viaLine` is the whole `Via: 1.1 <name>\r\n` line.
+    static func upstreamHead(_ head: RequestHead, uri: AbsoluteURI, connection: ConnectionOptions, viaLine: [UInt8]) -> [UInt8] {
         let bytes = head.bytes
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 64)
@@ -19,7 +23,7 @@ enum RequestRewriter {
         out.append(0x20)
         if uri.pathAndQuery.isEmpty || bytes[uri.pathAndQuery.lowerBound] != 0x2F { out.append(0x2F) }
         out.append(contentsOf: bytes[uri.pathAndQuery])
-        out.append(contentsOf: " HTTP/1.1\r\nHost: ".utf8)
+        out.append(contentsOf: versionAndHost)
         // The authority exactly as the URI gave it (validated by SafeParse: host and port only).
         let authorityStart = uri.schemeRange.upperBound + 3
         out.append(contentsOf: bytes[authorityStart..<uri.pathAndQuery.lowerBound])
@@ -29,8 +33,10 @@ enum RequestRewriter {
             if fields.name(at: i, is: "host") || HopByHop.isHopByHop(fields, i, connection) { continue }
             out.append(contentsOf: fields.line(at: i))
         }
-        if head.framing == .chunked { out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8) }
-        out.append(contentsOf: "Via: 1.1 \(viaName)\r\n\r\n".utf8)
+        if head.framing == .chunked { out.append(contentsOf: chunkedField) }
+        out.append(contentsOf: viaLine)
+        out.append(0x0D)
+        out.append(0x0A)
         return out
     }
 }

@@ -4,8 +4,13 @@ import SafeParse
 /// §6.2), hop-by-hop fields removed, the body re-framed for this client, `Via` added, and
 /// every other field line byte for byte.
 enum ResponseRewriter {
+    static let connectionClose = Array("Connection: close\r\n".utf8)
+    static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
+    static let cacheStatusAndEnd = Array("X-Proxy-Cache: BYPASS\r\n\r\n".utf8)
+
+    /// `viaLine` is the whole `Via: 1.1 <name>\r\n` line.
     static func clientHead(_ head: ResponseHead, connection: ConnectionOptions, framing: ConnectionMachine.ClientFraming,
-                           clientVersion: HTTPVersion, keepAlive: Bool, viaName: String) -> [UInt8] {
+                           clientVersion: HTTPVersion, keepAlive: Bool, viaLine: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(head.bytes.count + 96)
         appendStatusLine(head, to: &out)
@@ -15,14 +20,14 @@ enum ResponseRewriter {
             if framing == .chunked || framing == .closeDelimited, fields.name(at: i, is: "content-length") { continue }
             out.append(contentsOf: fields.line(at: i))
         }
-        if framing == .chunked { out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8) }
-        out.append(contentsOf: "Via: 1.1 \(viaName)\r\n".utf8)
+        if framing == .chunked { out.append(contentsOf: RequestRewriter.chunkedField) }
+        out.append(contentsOf: viaLine)
         if !keepAlive {
-            out.append(contentsOf: "Connection: close\r\n".utf8)
+            out.append(contentsOf: connectionClose)
         } else if clientVersion == .http10 {
-            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+            out.append(contentsOf: connectionKeepAlive)
         }
-        out.append(contentsOf: "X-Proxy-Cache: BYPASS\r\n\r\n".utf8)
+        out.append(contentsOf: cacheStatusAndEnd)
         return out
     }
 
@@ -38,8 +43,16 @@ enum ResponseRewriter {
         return out
     }
 
+    static let version = Array("HTTP/1.1 ".utf8)
+
+    /// `HTTP/1.1 <status> <reason>\r\n` (status is three digits: SafeParse checked it).
     static func appendStatusLine(_ head: ResponseHead, to out: inout [UInt8]) {
-        out.append(contentsOf: "HTTP/1.1 \(head.status) ".utf8)
+        out.append(contentsOf: version)
+        let status = head.status
+        out.append(UInt8(truncatingIfNeeded: 0x30 + status / 100 % 10))
+        out.append(UInt8(truncatingIfNeeded: 0x30 + status / 10 % 10))
+        out.append(UInt8(truncatingIfNeeded: 0x30 + status % 10))
+        out.append(0x20)
         out.append(contentsOf: head.reasonBytes)
         out.append(contentsOf: [0x0D, 0x0A])
     }

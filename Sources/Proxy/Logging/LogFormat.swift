@@ -16,36 +16,51 @@ public enum LogFormat {
 
     /// Appends one formatted line; `timestamp` is the already formatted time, as bytes.
     static func appendLine(_ record: LogRecord, thread: String, timestamp: [UInt8], to out: inout [UInt8]) {
-        out.append(0x5B); out.append(contentsOf: timestamp); out.append(contentsOf: "] [".utf8)
-        out.append(contentsOf: record.level.label.utf8); out.append(contentsOf: "] [".utf8)
-        appendEscaped(thread.utf8, quoteIfNeeded: false, to: &out)
-        out.append(contentsOf: "] ".utf8)
-        out.append(contentsOf: record.event.utf8)
+        out.append(0x5B)
+        out.append(contentsOf: timestamp)
+        appendUTF8(record.level.bracketed, to: &out)
+        appendEscaped(thread.utf8.span, quoteIfNeeded: false, to: &out)
+        out.append(0x5D)
+        out.append(0x20)
+        appendUTF8(record.event, to: &out)
         for field in record.fields {
             out.append(0x20)
-            out.append(contentsOf: field.key.utf8)
+            appendUTF8(field.key, to: &out)
             out.append(0x3D)
             switch field.value {
-            case .int(let n): out.append(contentsOf: String(n).utf8)
-            case .text(let s): appendEscaped(s.utf8, quoteIfNeeded: true, to: &out)
-            case .bytes(let b): appendEscaped(b, quoteIfNeeded: true, to: &out)
+            case .int(let n): appendUTF8(String(n), to: &out)
+            case .text(let s): appendEscaped(s.utf8.span, quoteIfNeeded: true, to: &out)
+            case .bytes(let b): appendEscaped(b.span, quoteIfNeeded: true, to: &out)
             }
         }
         out.append(0x0A)
+    }
+
+    /// Appends a string's UTF-8 bytes as they are (event names, keys: our own ASCII words).
+    @inline(__always)
+    static func appendUTF8(_ text: String, to out: inout [UInt8]) {
+        let span = text.utf8.span
+        out.append(span, 0..<span.count)
     }
 
     static func needsQuoting(_ b: UInt8) -> Bool {
         b <= 0x20 || b >= 0x7F || b == 0x22 || b == 0x3D || b == 0x5C
     }
 
-    static func appendEscaped<Bytes: Collection<UInt8>>(_ bytes: Bytes, quoteIfNeeded: Bool, to out: inout [UInt8]) {
-        let quote = quoteIfNeeded && (bytes.isEmpty || bytes.contains(where: needsQuoting))
-        if quote { out.append(0x22) }
-        if !quote && !bytes.contains(where: needsQuoting) {
-            out.append(contentsOf: bytes) // the common case: nothing to escape
+    static func appendEscaped(_ bytes: Span<UInt8>, quoteIfNeeded: Bool, to out: inout [UInt8]) {
+        var plain = true
+        for i in bytes.indices where needsQuoting(bytes[i]) {
+            plain = false
+            break
+        }
+        if plain && !(quoteIfNeeded && bytes.isEmpty) {
+            out.append(bytes, 0..<bytes.count) // the common case: nothing to escape
             return
         }
-        for b in bytes {
+        let quote = quoteIfNeeded
+        if quote { out.append(0x22) }
+        for i in bytes.indices {
+            let b = bytes[i]
             switch b {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
             case 0x5C: out.append(contentsOf: [0x5C, 0x5C])

@@ -11,6 +11,16 @@ public enum LogLevel: Int, Sendable, Comparable {
         }
     }
 
+    /// "] [INFO] [": what the text line puts between the timestamp and the thread.
+    var bracketed: String {
+        switch self {
+        case .debug: "] [DEBUG] ["
+        case .info: "] [INFO] ["
+        case .warn: "] [WARN] ["
+        case .error: "] [ERROR] ["
+        }
+    }
+
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
 
     /// Parses "debug", "info", "warn" or "error".
