@@ -101,3 +101,7 @@ void *portcullis_map_shared(size_t bytes) {
 void portcullis_unmap(void *address, size_t bytes) {
     munmap(address, bytes);
 }
+
+int portcullis_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {
+    return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}

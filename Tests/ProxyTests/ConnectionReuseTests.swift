@@ -40,6 +40,20 @@ import Proxy
         #expect(h.actions.filter { $0 == .releaseUpstream }.count == 1 && h.upstreamCloses == 0)
     }
 
+    @Test func aClientThatCannotKeepAliveStillLeavesAReusableUpstreamToThePool() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.0\r\nHost: a.test\r\n\r\n") // HTTP/1.0: the client closes
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        #expect(h.clientClosed)
+        #expect(h.actions.filter { $0 == .releaseUpstream }.count == 1 && h.upstreamCloses == 0)
+        var closing = MachineHarness()
+        closing.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        closing.connected()
+        closing.origin("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+        #expect(!closing.actions.contains(.releaseUpstream) && closing.upstreamCloses == 1, "the origin said close")
+    }
+
     @Test func anUpstreamInUseIsClosedNotPooled() {
         var h = MachineHarness()
         h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")

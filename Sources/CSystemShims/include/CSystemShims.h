@@ -19,6 +19,12 @@ int portcullis_read_signal(int fd);
 
 #include <stdint.h>
 
+#include <sys/socket.h>
+
+/// accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC) (a GNU extension): the new
+/// socket comes non-blocking and close-on-exec in one call. -1 with errno on failure.
+int portcullis_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length);
+
 /// epoll event bits as the event loop uses them (values of <sys/epoll.h>, which Swift cannot
 /// import as plain constants).
 enum {

@@ -655,7 +655,8 @@ final class EventLoop: @unchecked Sendable {
         while drained < Self.lingerDrainBytes, let n = try? Sys.read(conn.clientFD, into: &readBuffer, max: readBuffer.count), n > 0 {
             drained += n
         }
-        Sys.shutdownWrite(conn.clientFD)
+        // With nothing unread, close() ends the connection with a FIN (a shutdown first would
+        // only cost a call).
         Sys.close(conn.clientFD)
         closeUpstream(conn)
         conn.toClient.removeAll()

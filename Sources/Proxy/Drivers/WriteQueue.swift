@@ -27,8 +27,21 @@ struct WriteQueue {
         case failed(String)
     }
 
+    /// Queued pieces no larger than this in all are sent as one (a head and a small body in
+    /// one segment: one send instead of several).
+    static let coalesceBytes = 16 * 1024
+
     /// Sends as much as the socket takes now.
     mutating func flush(to fd: Int32) -> Flush {
+        if chunks.count > 1, sentOfFirst == 0 {
+            let total = chunks.reduce(0) { $0 + $1.count }
+            if total <= Self.coalesceBytes {
+                var joined: [UInt8] = []
+                joined.reserveCapacity(total)
+                for chunk in chunks { joined.append(contentsOf: chunk) }
+                chunks = [joined]
+            }
+        }
         var progress = false
         while let first = chunks.first {
             do {

@@ -707,6 +707,11 @@ public struct ConnectionMachine {
             out.append(.closeUpstream)
         }
         if !ex.clientPersistent || clientEOF {
+            if case .connected = upstream {
+                // Still open, so reusable (closed just above otherwise): to the pool.
+                upstream = .none
+                out.append(.releaseUpstream)
+            }
             closeAll(into: &out)
             return
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemShims
 
 /// Socket set-up: listening, accepting and connecting. Descriptors are plain `Int32`s owned by
 /// whoever receives them; each owner closes exactly once.
@@ -28,16 +29,15 @@ enum Socket {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         while true {
+            // accept4: non-blocking and close-on-exec set in the same call.
             let fd = unsafe withUnsafeMutablePointer(to: &storage) { p in
                 unsafe p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    unsafe Glibc.accept(listener, $0, &length)
+                    unsafe portcullis_accept_nonblocking(listener, $0, &length)
                 }
             }
             if fd >= 0 {
                 let peer = unsafe withUnsafePointer(to: &storage) { unsafe SocketAddress(storage: UnsafeRawPointer($0)) }
                     ?? .v4(address: 0, port: 0)
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                do { try Sys.setNonBlocking(fd) } catch { Sys.close(fd); throw error }
                 try? Sys.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
                 return (fd, peer)
             }
