@@ -25,8 +25,9 @@ import Proxy
     @Test func defaultsMatchTheSpec() throws {
         let c = try config([])
         #expect(c.port == 8080)
-        #expect(c.model == .pool)
-        #expect(c.threads == 4)
+        #expect(c.model == .epoll)
+        #expect(c.threads == max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), "one event loop per core")
+        #expect(try config(["-c", "pool"]).threads == 4, "the spec's default for pool")
         #expect(c.cacheMegabytes == 10)
         #expect(!c.verbose)
         #expect(c.listenAddresses == ["0.0.0.0"])

@@ -19,7 +19,7 @@ public enum CommandLine {
 
     Options:
       -p, --port N               Listen port (default 8080)
-      -c, --concurrency MODEL    iterative, fork, thread, pool or epoll (default pool)
+      -c, --concurrency MODEL    iterative, fork, thread, pool or epoll (default epoll)
       -t, --threads N            Worker threads for pool (default 4); event loops for epoll (default: one per core)
       -m, --cache-mb N           Max cache size in MB (default 10)
       -v, --verbose              Verbose logging (DEBUG lines); same as --log-level debug

@@ -7,8 +7,9 @@ public struct ProxyConfiguration: Sendable {
     public var port: UInt16 = 8080
     /// Addresses to listen on (`--listen`, repeatable). Default IPv4 0.0.0.0 only.
     public var listenAddresses: [String] = ["0.0.0.0"]
-    /// Concurrency model (`-c`). Default `pool`.
-    public var model: ConcurrencyModel = .pool
+    /// Concurrency model (`-c`). Default `epoll`: the fastest model on every 1 KiB row of
+    /// docs/BENCHMARKS.md and the only one whose idle connections cost no thread.
+    public var model: ConcurrencyModel = .epoll
     /// Worker threads of the pool (`-t`). Default 4.
     public var threads: Int = 4
     /// Cache size in MiB (`-m`). Default 10. Used by the cache once it exists.
