@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "SafeParseTests", dependencies: ["SafeParse"], swiftSettings: strict),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SafeParse"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: [], swiftSettings: strict),
-        .target(name: "FuzzTargets", dependencies: ["SafeParse"], swiftSettings: strict),
+        .target(name: "FuzzTargets", dependencies: ["SafeParse", "Proxy"], swiftSettings: strict),
         .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzTargets"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

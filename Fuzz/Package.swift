@@ -18,6 +18,8 @@ let package = Package(
     name: "PortcullisFuzz",
     dependencies: [
         .package(name: "Portcullis", path: ".."),
+        // llhttp as shipped in SwiftNIO, for the differential targets only (never in the root package).
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         // Declaration of libFuzzer's LLVMFuzzerRunDriver (no header ships with libFuzzer).
@@ -29,6 +31,18 @@ let package = Package(
         .executableTarget(name: "FuzzRequestParser", dependencies: ["FuzzCommon"], swiftSettings: settings),
         .executableTarget(name: "FuzzResponseParser", dependencies: ["FuzzCommon"], swiftSettings: settings),
         .executableTarget(name: "FuzzURI", dependencies: ["FuzzCommon"], swiftSettings: settings),
+        .executableTarget(name: "FuzzSmallParsers", dependencies: ["FuzzCommon"], swiftSettings: settings),
+        .executableTarget(name: "FuzzConnectionMachine", dependencies: ["FuzzCommon"], swiftSettings: settings),
+        // SafeParse beside llhttp. CNIOLLHTTP is a target, not a product, of swift-nio: depending on
+        // the NIOHTTP1 product builds it and makes `import CNIOLLHTTP` work (only its C API is used).
+        .target(name: "Differential",
+                dependencies: ["FuzzCommon",
+                               .product(name: "FuzzTargets", package: "Portcullis"),
+                               .product(name: "SafeParse", package: "Portcullis"),
+                               .product(name: "NIOHTTP1", package: "swift-nio")],
+                swiftSettings: settings),
+        .executableTarget(name: "FuzzDifferentialRequest", dependencies: ["Differential", "FuzzCommon"], swiftSettings: settings),
+        .executableTarget(name: "FuzzDifferentialResponse", dependencies: ["Differential", "FuzzCommon"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

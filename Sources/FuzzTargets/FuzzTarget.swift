@@ -4,6 +4,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case requestParser = "request-parser"
     case responseParser = "response-parser"
     case uri = "uri"
+    case smallParsers = "small-parsers"
+    case connectionMachine = "connection-machine"
+
+    /// Targets that exist only in the Fuzz package (they link llhttp, which the root package
+    /// never builds), by corpus folder, with the target whose input encoding they share:
+    /// `swift test` replays their corpora through that target (SafeParse's side only).
+    public static let fuzzPackageOnly: [String: FuzzTarget] = [
+        "differential-request": .requestParser,
+        "differential-response": .responseParser,
+    ]
 
     /// Runs one input; traps (a libFuzzer crash) on a broken invariant.
     public func run(_ data: [UInt8]) {
@@ -16,6 +26,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .requestParser: RequestParserTarget.check(data)
         case .responseParser: ResponseParserTarget.check(data)
         case .uri: URITarget.check(data)
+        case .smallParsers: SmallParsersTarget.check(data)
+        case .connectionMachine: ConnectionMachineTarget.check(data)
         }
     }
 }

@@ -11,6 +11,9 @@ protocol FuzzedParser {
     var headByteCount: Int { get }
     var headFieldCount: Int { get }
     var headFraming: BodyFraming { get }
+    /// Status code of the current head (0 for requests).
+    var headStatus: Int { get }
+    var headFields: HeaderFields { get }
     mutating func parse(_ input: Span<UInt8>) throws(ParseError) -> ParseStep
     mutating func finish() throws(ParseError) -> ParseEvent
     /// Summarizes the head just completed, checking its structure.

@@ -67,6 +67,8 @@ extension RequestParser: FuzzedParser {
     var headByteCount: Int { head.bytes.count }
     var headFieldCount: Int { head.fields.count }
     var headFraming: BodyFraming { head.framing }
+    var headFields: HeaderFields { head.fields }
+    var headStatus: Int { 0 }
 
     /// Checks the request line: `method SP target SP version CRLF` from byte 0, within its limit.
     /// Returns where the field lines start.

@@ -68,6 +68,8 @@ extension ResponseParser: FuzzedParser {
     var headByteCount: Int { head.bytes.count }
     var headFieldCount: Int { head.fields.count }
     var headFraming: BodyFraming { head.framing }
+    var headFields: HeaderFields { head.fields }
+    var headStatus: Int { head.status }
 
     /// Checks the status line: `version SP 3DIGIT [SP reason] CRLF` from byte 0, within its
     /// limit. Returns where the field lines start.

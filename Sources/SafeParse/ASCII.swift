@@ -27,7 +27,8 @@ enum ASCII {
         return true
     }
 
-    /// Parses `bytes[range]` as 1*DIGIT into a `UInt64`, overflow-checked.
+    /// Parses `bytes[range]` as 1*DIGIT into a `UInt64`, overflow-checked. `.overflow` only
+    /// for a well-formed number too large; any non-digit, even after the overflow, is `.invalid`.
     static func parseDecimal(_ bytes: Span<UInt8>, _ range: Range<Int>) -> DecimalResult {
         if range.isEmpty { return .invalid }
         var value: UInt64 = 0
@@ -36,7 +37,10 @@ enum ASCII {
             guard ByteClass.isDigit(b) else { return .invalid }
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(UInt64(b &- 0x30))
-            if o1 || o2 { return .overflow }
+            if o1 || o2 {
+                for j in (i + 1)..<range.upperBound where !ByteClass.isDigit(bytes[j]) { return .invalid }
+                return .overflow
+            }
             value = sum
         }
         return .value(value)

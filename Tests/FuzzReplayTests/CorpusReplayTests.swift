@@ -4,7 +4,8 @@ import Testing
 
 /// Replays every file of `corpus/<target>/` and `corpus/regressions/<target>/` through its
 /// fuzz target, the code the libFuzzer executables run (Fuzz/), so seeds and past crashes are
-/// checked on every `swift test`. A broken invariant fails the file's test with its message;
+/// checked on every `swift test`. The differential corpora (llhttp is linked only in Fuzz/)
+/// replay through the request or response target whose encoding they share. A broken invariant fails the file's test with its message;
 /// a missing or empty seed folder fails too, so the replay cannot silently run nothing.
 @Suite struct CorpusReplayTests {
     /// The repository's corpus/ folder, found from this file's path.
@@ -53,9 +54,21 @@ import Testing
         print("FuzzReplayTests: \(target.rawValue): replayed \(files.count) regression files")
     }
 
+    @Test("Differential corpora replay through the SafeParse target sharing their encoding",
+          arguments: FuzzTarget.fuzzPackageOnly.keys.sorted())
+    func differential(_ name: String) throws {
+        let target = try #require(FuzzTarget.fuzzPackageOnly[name])
+        let folder = Self.corpus.appendingPathComponent(name, isDirectory: true)
+        let files = try #require(try Self.inputs(in: folder), "missing corpus folder \(folder.path)")
+        #expect(!files.isEmpty, "empty corpus folder \(folder.path)")
+        let regressions = try Self.inputs(in: Self.corpus.appendingPathComponent("regressions/\(name)", isDirectory: true)) ?? []
+        try Self.replay(files + regressions, through: target)
+        print("FuzzReplayTests: \(name): replayed \(files.count) corpus and \(regressions.count) regression files through \(target.rawValue)")
+    }
+
     @Test("Every corpus folder belongs to a target")
     func noStrayFolders() throws {
-        let names = Set(FuzzTarget.allCases.map(\.rawValue))
+        let names = Set(FuzzTarget.allCases.map(\.rawValue)).union(FuzzTarget.fuzzPackageOnly.keys)
         for folder in [Self.corpus, Self.corpus.appendingPathComponent("regressions", isDirectory: true)] {
             let entries = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             for name in entries where !name.hasPrefix(".") && name != "README.md" && name != "regressions" {

@@ -10,15 +10,30 @@ import Glibc
 public func fuzzOne(_ target: FuzzTarget, _ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let bytes = unsafe [UInt8](UnsafeRawBufferPointer(start: start, count: count))
     if let violation = target.check(bytes) {
-        var message = "\n==FuzzTargets== \(target.rawValue): invariant violated: \(violation.message)\n"
-        #if canImport(Glibc)
-        message.withUTF8 { text in _ = unsafe write(2, text.baseAddress, text.count) }
-        #else
-        print(message)
-        #endif
-        preconditionFailure(violation.message)
+        if target == .connectionMachine {
+            // The events and actions that led there (triage: Fuzz/run repro connection-machine <file>).
+            let trace = ConnectionMachineTarget.trace(bytes)
+            printToStderr("==FuzzTargets== trace:\n" + trace.suffix(300).joined(separator: "\n") + "\n")
+        }
+        report(target.rawValue, violation.message)
     }
     return 0
+}
+
+/// Writes `==FuzzTargets== <target>: invariant violated: <message>` to stderr and traps.
+public func report(_ target: String, _ message: String) -> Never {
+    printToStderr("\n==FuzzTargets== \(target): invariant violated: \(message)\n")
+    preconditionFailure(message)
+}
+
+/// Unbuffered, so the text survives a trap that follows.
+public func printToStderr(_ text: String) {
+    var text = text
+    #if canImport(Glibc)
+    text.withUTF8 { bytes in _ = unsafe write(2, bytes.baseAddress, bytes.count) }
+    #else
+    print(text)
+    #endif
 }
 
 /// Hands the process to libFuzzer's driver with `testOneInput` (the executable's

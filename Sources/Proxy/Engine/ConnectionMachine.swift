@@ -358,8 +358,11 @@ public struct ConnectionMachine {
                 closeAll(into: &out)
             }
         case .upstreamConnect:
-            upstreamFailed(.timeout, now: now, into: &out)
+            // Drop the pending connect first: answering may close the client or start the next
+            // pipelined request's connect, which a later closeUpstream would then kill.
+            upstream = .none
             out.append(.closeUpstream)
+            upstreamFailed(.timeout, now: now, into: &out)
         case .upstreamResponse:
             guard let ex = exchange else { return }
             out.append(.log(LogRecord(.warn, "server_timeout", [("host", .text(ex.host)), ("phase", .text("response head"))])))
@@ -738,7 +741,9 @@ public struct ConnectionMachine {
     /// Answers with a generated error page. With `close`, the connection ends after it;
     /// otherwise the caller continues with the next request.
     private mutating func respondError(_ status: Int, detail: String, reason: String, now: UInt64, close: Bool, into out: inout [ConnectionAction]) {
-        let page = ErrorPage.render(status: status, detail: detail, via: viaName, close: close)
+        // A client that already sent EOF has no next request: do not wait idle for one.
+        let close = close || clientEOF
+        let page = ErrorPage.render(status: status, detail: detail, via: viaName, close: close, headOnly: exchange?.method == .head)
         out.append(.writeClient(page))
         var ex = exchange ?? Exchange(method: .get, host: "", port: 0, startedAt: now, clientVersion: .http11,
                                       clientPersistent: false, upstreamHead: [], requestChunked: false)

@@ -21,8 +21,10 @@ public enum ErrorPage {
         }
     }
 
-    /// A complete response. `detail` is escaped for HTML; `close` adds `Connection: close`.
-    public static func render(status: Int, detail: String, via: String?, close: Bool, extraFields: [String] = []) -> [UInt8] {
+    /// A complete response. `detail` is escaped for HTML; `close` adds `Connection: close`;
+    /// `headOnly` (the answer to a HEAD request, RFC 9110 §9.3.2) leaves the body out.
+    public static func render(status: Int, detail: String, via: String?, close: Bool, extraFields: [String] = [],
+                              headOnly: Bool = false) -> [UInt8] {
         let phrase = reasonPhrase(status)
         let body = "<html><body><h1>\(status) \(phrase)</h1>\n<p>\(escapeHTML(detail))</p>\n</body></html>\n"
         var head = "HTTP/1.1 \(status) \(phrase)\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\n"
@@ -30,7 +32,7 @@ public enum ErrorPage {
         for field in extraFields { head += field + "\r\n" }
         head += close ? "Connection: close\r\n" : ""
         head += "X-Proxy-Cache: BYPASS\r\n\r\n"
-        return Array((head + body).utf8)
+        return Array((headOnly ? head : head + body).utf8)
     }
 
     static func escapeHTML(_ text: String) -> String {

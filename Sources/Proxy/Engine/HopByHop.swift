@@ -21,6 +21,9 @@ enum HopByHop {
         if length < 64, fixedLengths & (1 << UInt64(length)) != 0 {
             for name in fixedNames where fields.name(at: i, is: name) { return true }
         }
+        // Content-Length frames the body forwarded as is: a Connection option naming it must not
+        // remove it, or the body would follow unframed (request smuggling, response desync).
+        if fields.name(at: i, is: "content-length") { return false }
         return options.nominates(fields, at: i)
     }
 }
