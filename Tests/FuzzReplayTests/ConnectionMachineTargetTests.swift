@@ -14,9 +14,13 @@ import Testing
         return observer
     }
 
-    static let requestStart = ConnectionAction.log(LogRecord(.info, "request_start", [
-        ("method", .bytes(bytes("GET"))), ("uri", .bytes(bytes("http://origin.test/"))),
-    ]))
+    /// Computed, not a stored static: LeakSanitizer cannot see the pointer inside a stored
+    /// multi-payload enum (its spare bits carry the case) and reports it as leaked.
+    static var requestStart: ConnectionAction {
+        .log(LogRecord(.info, "request_start", [
+            ("method", .bytes(bytes("GET"))), ("uri", .bytes(bytes("http://origin.test/"))),
+        ]))
+    }
 
     @Test("A keep-alive transcript forwards both requests and pairs both responses with the origin's")
     func transcriptIsObserved() throws {
