@@ -20,11 +20,26 @@ public final class ProxyStats: Sendable {
     public let upstreamClosedIdleTimeout: SharedCounter
     public let upstreamClosedByOrigin: SharedCounter
     public let upstreamClosedPoolFull: SharedCounter
+    /// Requests answered by the cache, by outcome (the `cache=` field of request_complete):
+    /// HIT (fresh), REVALIDATED (origin said 304), STALE (served stale: origin unreachable or
+    /// stale-while-revalidate), MISS (looked up, not usable, fetched), BYPASS (not cacheable).
+    public let cacheHits: SharedCounter
+    public let cacheRevalidated: SharedCounter
+    public let cacheStale: SharedCounter
+    public let cacheMisses: SharedCounter
+    public let cacheBypass: SharedCounter
+    /// Responses stored, entries evicted to make room.
+    public let cacheStores: SharedCounter
+    public let cacheEvictions: SharedCounter
+    /// Gauges kept equal to the cache store's own accounting: bytes of the arena in use
+    /// (everything stored counts) and entries.
+    public let cacheBytes: SharedCounter
+    public let cacheEntries: SharedCounter
     public let startedAtNanoseconds: UInt64
 
     /// The counters' storage: shared memory, so that fork-model children count into the
     /// parent's totals.
-    private let block = SharedCounterBlock(capacity: 16)
+    private let block = SharedCounterBlock(capacity: 32)
 
     public init() {
         startedAtNanoseconds = Sys.monotonicNanoseconds()
@@ -44,6 +59,15 @@ public final class ProxyStats: Sendable {
         upstreamClosedIdleTimeout = block.next()
         upstreamClosedByOrigin = block.next()
         upstreamClosedPoolFull = block.next()
+        cacheHits = block.next()
+        cacheRevalidated = block.next()
+        cacheStale = block.next()
+        cacheMisses = block.next()
+        cacheBypass = block.next()
+        cacheStores = block.next()
+        cacheEvictions = block.next()
+        cacheBytes = block.next()
+        cacheEntries = block.next()
     }
 
     func countResponse(status: Int) {
