@@ -379,7 +379,16 @@ struct MessageParser: Sendable {
         if content.isEmpty { return true }
         guard trailers.entries.count < limits.maxTrailerFieldCount else { throw .tooManyTrailerFields }
         // RFC 9110 §6.5: trailer fields follow the field-line grammar.
-        trailers.entries.append(try FieldLine.parse(trailers.bytes.span, content))
+        let entry = try FieldLine.parse(trailers.bytes.span, content)
+        // RFC 9110 §6.5.1: framing fields must not be sent in trailers. Parsers differ on what
+        // they do with one (llhttp keeps waiting after `Content-Length:` in a trailer), so a
+        // message carrying one is refused rather than passed to a peer that may disagree.
+        let name = Int(entry.nameStart)..<Int(entry.nameEnd)
+        if ASCII.equalsIgnoringCase(trailers.bytes.span, name, "content-length")
+            || ASCII.equalsIgnoringCase(trailers.bytes.span, name, "transfer-encoding") {
+            throw .framingFieldInTrailer
+        }
+        trailers.entries.append(entry)
         lineStart = lineEnd
         return false
     }

@@ -49,6 +49,7 @@ public enum ParseError: String, Error, Sendable, Hashable, CaseIterable {
     case invalidChunkTerminator = "invalid_chunk_terminator"
     case trailerTooLarge = "trailer_too_large"
     case tooManyTrailerFields = "too_many_trailer_fields"
+    case framingFieldInTrailer = "framing_field_in_trailer"
     // Small parsers
     case invalidConnectionOption = "invalid_connection_option"
     // Stream
@@ -100,6 +101,7 @@ public enum ParseError: String, Error, Sendable, Hashable, CaseIterable {
         case .invalidChunkTerminator: "chunk data not followed by CRLF"
         case .trailerTooLarge: "trailer section too large"
         case .tooManyTrailerFields: "too many trailer fields"
+        case .framingFieldInTrailer: "Content-Length or Transfer-Encoding in trailers"
         case .invalidConnectionOption: "invalid Connection option"
         case .truncatedMessage: "message truncated"
         }

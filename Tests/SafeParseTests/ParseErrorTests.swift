@@ -16,7 +16,7 @@ import SafeParse
         .transferEncodingWithContentLength: 400, .transferEncodingNotChunked: 400, .invalidTransferEncoding: 400,
         .chunkedAppliedTwice: 400, .unsupportedTransferCoding: 501, .transferEncodingInHTTP10: 400, .bodyTooLarge: 413,
         .invalidChunkSize: 400, .chunkSizeOverflow: 400, .invalidChunkExtension: 400, .chunkExtensionTooLong: 400,
-        .invalidChunkTerminator: 400, .trailerTooLarge: 431, .tooManyTrailerFields: 431,
+        .invalidChunkTerminator: 400, .trailerTooLarge: 431, .tooManyTrailerFields: 431, .framingFieldInTrailer: 400,
         .invalidConnectionOption: 400,
         .truncatedMessage: 400,
     ]
@@ -31,7 +31,8 @@ import SafeParse
         .invalidContentLength, .contentLengthOverflow, .conflictingContentLength, .transferEncodingWithContentLength,
         .transferEncodingNotChunked, .invalidTransferEncoding, .chunkedAppliedTwice, .unsupportedTransferCoding,
         .transferEncodingInHTTP10, .bodyTooLarge, .invalidChunkSize, .chunkSizeOverflow, .invalidChunkExtension,
-        .chunkExtensionTooLong, .invalidChunkTerminator, .trailerTooLarge, .tooManyTrailerFields, .truncatedMessage,
+        .chunkExtensionTooLong, .invalidChunkTerminator, .trailerTooLarge, .tooManyTrailerFields, .framingFieldInTrailer,
+        .truncatedMessage,
     ]
 
     @Test(arguments: ParseError.allCases)
