@@ -53,4 +53,11 @@ enum CachePolicyFixtures {
     /// 2026-12-02 11:00:00 UTC, the "now" of most tests.
     static let t0: Int64 = 1_796_209_200
     static let t0Date = "Wed, 02 Dec 2026 11:00:00 GMT"
+
+    /// A StoredResponse for `head` received at `t0` (request sent one second before).
+    static func stored(_ lines: String..., requestTime: Int64 = t0 - 1, responseTime: Int64 = t0,
+                       options: CachePolicyOptions = .default) throws -> StoredResponse {
+        let bytes = wire(lines.joined(separator: "\n") + "\n\n")
+        return try #require(StoredResponse(head: bytes, requestTime: requestTime, responseTime: responseTime, options: options))
+    }
 }
