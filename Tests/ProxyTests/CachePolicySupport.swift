@@ -12,7 +12,9 @@ enum CachePolicyFixtures {
 
     /// A request head: the request line and fields (one per line), e.g.
     /// `request("GET http://example.com/ HTTP/1.1", "Host: example.com")`.
-    static func request(_ lines: String...) throws -> RequestHead {
+    static func request(_ lines: String...) throws -> RequestHead { try request(lines) }
+
+    static func request(_ lines: [String]) throws -> RequestHead {
         var parser = RequestParser()
         let bytes = wire(lines.joined(separator: "\n") + "\n\n")
         let step = try parser.parse(bytes.span)
@@ -22,6 +24,10 @@ enum CachePolicyFixtures {
 
     /// A GET of `uri` with extra field lines.
     static func get(_ uri: String = "http://example.com/a", _ fields: String...) throws -> RequestHead {
+        try get(uri, fields)
+    }
+
+    static func get(_ uri: String, _ fields: [String]) throws -> RequestHead {
         var parser = RequestParser()
         let bytes = wire((["GET \(uri) HTTP/1.1", "Host: x"] + fields).joined(separator: "\n") + "\n\n")
         let step = try parser.parse(bytes.span)
@@ -56,6 +62,11 @@ enum CachePolicyFixtures {
 
     /// A StoredResponse for `head` received at `t0` (request sent one second before).
     static func stored(_ lines: String..., requestTime: Int64 = t0 - 1, responseTime: Int64 = t0,
+                       options: CachePolicyOptions = .default) throws -> StoredResponse {
+        try stored(lines, requestTime: requestTime, responseTime: responseTime, options: options)
+    }
+
+    static func stored(_ lines: [String], requestTime: Int64 = t0 - 1, responseTime: Int64 = t0,
                        options: CachePolicyOptions = .default) throws -> StoredResponse {
         let bytes = wire(lines.joined(separator: "\n") + "\n\n")
         return try #require(StoredResponse(head: bytes, requestTime: requestTime, responseTime: responseTime, options: options))
