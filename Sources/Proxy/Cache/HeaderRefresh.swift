@@ -1,0 +1,58 @@
+public import SafeParse
+
+/// Freshening a stored response with a 304 (RFC 9111 §3.2, §4.3.4): the 304's fields replace
+/// the stored fields of the same name; the body and what frames or encodes it stay.
+public enum HeaderRefresh {
+    /// Fields of a 304 that never replace the stored ones: framing and body metadata (the body
+    /// is the stored one, §3.2), Warning (obsolete, §5.5), and our own X-Proxy-Cache. Hop-by-hop
+    /// fields (fixed names and those the 304's Connection nominates) are skipped as well.
+    public static let ignoredFieldNames = ["content-length", "transfer-encoding", "content-encoding", "content-range",
+                                           "warning", "x-proxy-cache"]
+
+    /// The stored head with the 304's fields merged: each field the 304 carries replaces every
+    /// stored line of that name (at the place of the first one, in the 304's order and bytes);
+    /// new names go at the end; stored `Warning: 1xx` lines are dropped (§4.3.4 of RFC 7234).
+    /// nil when the stored head cannot be read.
+    public static func mergedHead(storedHead: [UInt8], notModified: ResponseHead) -> [UInt8]? {
+        guard let stored = HeadView(storedHead: storedHead) else { return nil }
+        let fields = notModified.fields
+        let connection = (try? ConnectionOptions.parse(fields)) ?? ConnectionOptions()
+        var updates: [(name: [UInt8], line: ArraySlice<UInt8>)] = []
+        for i in 0..<fields.count {
+            if HopByHop.isHopByHop(fields, i, connection) { continue }
+            if ignoredFieldNames.contains(where: { fields.name(at: i, is: $0) }) { continue }
+            updates.append((CacheBytes.lowercased(fields.name(at: i)), fields.line(at: i)))
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(storedHead.count + notModified.bytes.count)
+        out.append(contentsOf: stored.bytes[stored.startLine])
+        out.append(contentsOf: CacheBytes.crlf)
+        var written: Set<[UInt8]> = []
+        for i in stored.fields.indices {
+            let name = CacheBytes.lowercased(stored.name(i))
+            if updates.contains(where: { $0.name == name }) {
+                if written.insert(name).inserted {
+                    for update in updates where update.name == name { out.append(contentsOf: update.line) }
+                }
+                continue
+            }
+            if name == Array("warning".utf8), stored.value(i).first == 0x31 { continue } // 1xx warn-code
+            out.append(contentsOf: stored.line(i))
+        }
+        for update in updates where !written.contains(update.name) { out.append(contentsOf: update.line) }
+        out.append(contentsOf: CacheBytes.crlf)
+        return out
+    }
+
+    /// The stored response after a 304: merged head and metadata computed anew from it, with
+    /// the validation exchange's times (its Date and Age now give the age, §4.2.3). The variant
+    /// is kept. nil when the stored head cannot be read.
+    public static func refreshed(_ stored: StoredResponse, notModified: ResponseHead, requestTime: Int64, responseTime: Int64,
+                                 options: CachePolicyOptions = .default) -> StoredResponse? {
+        guard let head = mergedHead(storedHead: stored.head, notModified: notModified),
+              let view = HeadView(storedHead: head)
+        else { return nil }
+        return StoredResponse(view, variant: stored.variant, requestTime: requestTime, responseTime: responseTime,
+                              lifetime: nil, options: options)
+    }
+}

@@ -1,0 +1,84 @@
+import Proxy
+import SafeParse
+import Testing
+
+@Suite struct CachePolicyHeadTests {
+    typealias F = CachePolicyFixtures
+
+    static let stored = F.head("HTTP/1.1 200 OK", "Date: Wed, 02 Dec 2026 10:00:00 GMT", "Content-Type: text/plain",
+                               "Content-Length: 5", "ETag: \"v1\"", "Cache-Control: max-age=60", "X-A: 1", "X-A: 2",
+                               "Warning: 110 - \"Response is Stale\"", "Warning: 299 - \"Kept\"", "Age: 7")
+
+    @Test("a 304 replaces fields by name but not framing, encoding or hop-by-hop fields (§3.2)")
+    func merge() throws {
+        let notModified = try F.response("HTTP/1.1 304 Not Modified", "Date: \(F.t0Date)", "Cache-Control: max-age=120",
+                                         "x-a: 3", "Content-Length: 0", "Transfer-Encoding: chunked", "Content-Encoding: br",
+                                         "Connection: close, X-Hop", "X-Hop: 1", "Keep-Alive: timeout=5",
+                                         "Warning: 113 - \"Heuristic\"", "X-New: yes", "ETag: \"v1\"")
+        let merged = try #require(HeaderRefresh.mergedHead(storedHead: Self.stored, notModified: notModified))
+        #expect(F.text(merged) == """
+            HTTP/1.1 200 OK
+            Date: \(F.t0Date)
+            Content-Type: text/plain
+            Content-Length: 5
+            ETag: "v1"
+            Cache-Control: max-age=120
+            x-a: 3
+            Warning: 299 - "Kept"
+            Age: 7
+            X-New: yes
+
+
+            """)
+    }
+
+    @Test("after a 304 the metadata is computed from the merged head and the new exchange")
+    func refreshed() throws {
+        let old = try #require(StoredResponse(head: Self.stored, variant: Array("accept\n".utf8),
+                                              requestTime: F.t0 - 3600, responseTime: F.t0 - 3600))
+        #expect(old.freshnessLifetime == 60)
+        let notModified = try F.response("HTTP/1.1 304 Not Modified", "Date: \(F.t0Date)", "Cache-Control: max-age=120", "Age: 0")
+        let new = try #require(HeaderRefresh.refreshed(old, notModified: notModified, requestTime: F.t0, responseTime: F.t0))
+        #expect(new.freshnessLifetime == 120)
+        #expect(new.date == F.t0)
+        #expect(new.ageValue == 0)
+        #expect(new.variant == old.variant)
+        #expect(new.status == 200)
+        #expect(CacheLookupDecision.decide(request: try F.get(), stored: new, now: F.t0 + 10) == .fresh(age: 10))
+    }
+
+    @Test("the head sent from the cache has one computed Age and X-Proxy-Cache")
+    func forSending() throws {
+        let head = F.head("HTTP/1.1 200 OK", "Content-Type: text/plain", "Age: 7", "X-Proxy-Cache: MISS", "age: 8", "Content-Length: 5")
+        let via = Array("Via: 1.1 portcullis\r\n".utf8)
+        let out = try #require(CachedHead.forSending(head, age: 42, cacheStatus: .hit, extraLines: via))
+        #expect(F.text(out) == """
+            HTTP/1.1 200 OK
+            Content-Type: text/plain
+            Age: 42
+            Content-Length: 5
+            X-Proxy-Cache: HIT
+            Via: 1.1 portcullis
+
+
+            """)
+        let noAge = try #require(CachedHead.forSending(F.head("HTTP/1.1 304 Not Modified", "ETag: \"a\""), age: -5, cacheStatus: .revalidated))
+        #expect(F.text(noAge) == "HTTP/1.1 304 Not Modified\nETag: \"a\"\nAge: 0\nX-Proxy-Cache: REVALIDATED\n\n")
+        let huge = try #require(CachedHead.forSending(F.head("HTTP/1.1 200 OK"), age: .max, cacheStatus: .stale))
+        #expect(F.text(huge) == "HTTP/1.1 200 OK\nAge: 2147483648\nX-Proxy-Cache: STALE\n\n")
+        #expect(CachedHead.forSending(Array("HTTP/1.1 200 OK\r\n".utf8), age: 1, cacheStatus: .hit) == nil)
+        // The result is a head SafeParse accepts.
+        var parser = ResponseParser()
+        parser.requestMethod = .head
+        #expect(try parser.parse(out.span).event == .headComplete)
+        #expect(parser.head.fields.firstValue(of: "age") == "42")
+    }
+
+    @Test("the stored head drops hop-by-hop fields and keeps the rest byte for byte")
+    func storable() throws {
+        let response = try F.response("HTTP/1.1 200 Fine", "Connection: X-Hop", "X-Hop: 1", "Transfer-Encoding: chunked",
+                                      "Keep-Alive: timeout=5", "ETag:\"a\"", "X-Proxy-Cache: HIT", "Cache-Control: max-age=5")
+        #expect(F.text(CachedHead.storable(response)) == "HTTP/1.1 200 Fine\nETag:\"a\"\nCache-Control: max-age=5\n\n")
+        #expect(StoredResponse(head: CachedHead.storable(response), requestTime: 0, responseTime: 0)?.freshnessLifetime == 5)
+    }
+}
