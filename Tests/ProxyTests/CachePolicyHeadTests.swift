@@ -38,13 +38,49 @@ import Testing
                                               requestTime: F.t0 - 3600, responseTime: F.t0 - 3600))
         #expect(old.freshnessLifetime == 60)
         let notModified = try F.response("HTTP/1.1 304 Not Modified", "Date: \(F.t0Date)", "Cache-Control: max-age=120", "Age: 0")
-        let new = try #require(HeaderRefresh.refreshed(old, notModified: notModified, requestTime: F.t0, responseTime: F.t0))
+        guard case .updated(let new) = HeaderRefresh.refresh(old, notModified: notModified, requestTime: F.t0, responseTime: F.t0) else {
+            Issue.record("not updated")
+            return
+        }
         #expect(new.freshnessLifetime == 120)
         #expect(new.date == F.t0)
         #expect(new.ageValue == 0)
         #expect(new.variant == old.variant)
         #expect(new.status == 200)
         #expect(CacheLookupDecision.decide(request: try F.get(), stored: new, now: F.t0 + 10) == .fresh(age: 10))
+    }
+
+    @Test("a 304 that forbids storing is served once; one for another representation does not apply", arguments: [
+        // (the 304's fields, outcome: 0 updated, 1 serve and remove, 2 not applicable)
+        (["ETag: \"v1\""], 0),
+        (["ETag: W/\"v1\""], 0),                                    // weak comparison
+        (["ETag: \"v2\""], 2),
+        (["ETag: garbage"], 2),
+        ([String](), 0),
+        (["Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT"], 0),       // the stored head has none
+        (["Cache-Control: no-store"], 1),
+        (["Cache-Control: private"], 1),
+    ])
+    func outcomes(_ fields: [String], _ expected: Int) throws {
+        let old = try #require(StoredResponse(head: Self.stored, requestTime: F.t0, responseTime: F.t0))
+        let notModified = try F.response(["HTTP/1.1 304 Not Modified"] + fields)
+        let outcome = HeaderRefresh.refresh(old, notModified: notModified, requestTime: F.t0, responseTime: F.t0)
+        switch outcome {
+        case .updated: #expect(expected == 0)
+        case .serveAndRemove(let head):
+            #expect(expected == 1)
+            #expect(F.text(head).contains("Content-Length: 5\n"))
+        case .notApplicable: #expect(expected == 2)
+        }
+    }
+
+    @Test("Last-Modified must agree when both heads carry it")
+    func lastModifiedAgrees() throws {
+        let head = F.head("HTTP/1.1 200 OK", "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT")
+        let same = try F.response("HTTP/1.1 304 Not Modified", "Last-Modified: Sunday, 06-Nov-94 08:49:37 GMT")
+        let other = try F.response("HTTP/1.1 304 Not Modified", "Last-Modified: Sun, 06 Nov 1994 08:49:38 GMT")
+        #expect(HeaderRefresh.validatorsAgree(storedHead: head, notModified: same))
+        #expect(!HeaderRefresh.validatorsAgree(storedHead: head, notModified: other))
     }
 
     @Test("the head sent from the cache has one computed Age and X-Proxy-Cache")

@@ -44,15 +44,44 @@ public enum HeaderRefresh {
         return out
     }
 
-    /// The stored response after a 304: merged head and metadata computed anew from it, with
-    /// the validation exchange's times (its Date and Age now give the age, §4.2.3). The variant
-    /// is kept. nil when the stored head cannot be read.
-    public static func refreshed(_ stored: StoredResponse, notModified: ResponseHead, requestTime: Int64, responseTime: Int64,
-                                 options: CachePolicyOptions = .default) -> StoredResponse? {
-        guard let head = mergedHead(storedHead: stored.head, notModified: notModified),
+    /// True when the 304 can describe the stored response (RFC 9111 §4.3.3, §4.3.4): an ETag in
+    /// both must match (weak comparison), and a Last-Modified in both must be the same time.
+    /// A 304 with neither says nothing against it.
+    public static func validatorsAgree(storedHead: [UInt8], notModified: ResponseHead) -> Bool {
+        guard let stored = HeadView(storedHead: storedHead) else { return false }
+        let fresh = HeadView(notModified)
+        if let new = fresh.first("etag"), let old = stored.first("etag") {
+            guard let a = EntityTag(new), let b = EntityTag(old), a.weaklyMatches(b) else { return false }
+        }
+        if let new = fresh.date("last-modified").seconds, let old = stored.date("last-modified").seconds, new != old {
+            return false
+        }
+        return true
+    }
+
+    /// What to do with a stored response after the origin answered a validation with 304:
+    /// - `.updated`: the merged head and metadata computed anew from it, with the validation
+    ///   exchange's times (its Date and Age now give the age, §4.2.3); the variant is kept.
+    ///   Replace the entry and serve it (REVALIDATED).
+    /// - `.serveAndRemove`: the merged head now forbids storing (`no-store`, `private`): serve
+    ///   it with the stored body this once, then remove the entry.
+    /// - `.notApplicable`: the 304's validators do not match the stored response, or the stored
+    ///   head cannot be read: fetch the resource again without conditions.
+    public static func refresh(_ stored: StoredResponse, notModified: ResponseHead, requestTime: Int64, responseTime: Int64,
+                               options: CachePolicyOptions = .default) -> Outcome {
+        guard validatorsAgree(storedHead: stored.head, notModified: notModified),
+              let head = mergedHead(storedHead: stored.head, notModified: notModified),
               let view = HeadView(storedHead: head)
-        else { return nil }
-        return StoredResponse(view, variant: stored.variant, requestTime: requestTime, responseTime: responseTime,
-                              lifetime: nil, options: options)
+        else { return .notApplicable }
+        let cc = view.cacheControl()
+        if (cc.noStore && !cc.mustUnderstand) || cc.isPrivate { return .serveAndRemove(head: head) }
+        return .updated(StoredResponse(view, variant: stored.variant, requestTime: requestTime, responseTime: responseTime,
+                                       lifetime: nil, options: options))
+    }
+
+    public enum Outcome: Sendable, Hashable {
+        case updated(StoredResponse)
+        case serveAndRemove(head: [UInt8])
+        case notApplicable
     }
 }
