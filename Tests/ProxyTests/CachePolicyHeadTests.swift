@@ -25,7 +25,6 @@ import Testing
             Cache-Control: max-age=120
             x-a: 3
             Warning: 299 - "Kept"
-            Age: 7
             X-New: yes
 
 
@@ -48,6 +47,22 @@ import Testing
         #expect(new.variant == old.variant)
         #expect(new.status == 200)
         #expect(CacheLookupDecision.decide(request: try F.get(), stored: new, now: F.t0 + 10) == .fresh(age: 10))
+    }
+
+    @Test("a 304 without Date or Age does not leave the first exchange's in the refreshed head")
+    func refreshWithoutDate() throws {
+        // Stored an hour ago with Age 7; revalidated now by a 304 that has neither Date nor Age.
+        let old = try #require(StoredResponse(head: Self.stored, requestTime: F.t0 - 3600, responseTime: F.t0 - 3600))
+        let notModified = try F.response("HTTP/1.1 304 Not Modified", "Cache-Control: max-age=60")
+        guard case .updated(let new) = HeaderRefresh.refresh(old, notModified: notModified, requestTime: F.t0 - 1, responseTime: F.t0) else {
+            Issue.record("not updated")
+            return
+        }
+        #expect(new.date == F.t0)
+        #expect(new.ageValue == 0)
+        #expect(new.currentAge(now: F.t0 + 5) == 6)   // response_delay 1 + resident 5
+        #expect(F.text(new.head).contains("Date: \(F.t0Date)\n"))
+        #expect(!F.text(new.head).contains("Age:"))
     }
 
     @Test("a 304 that forbids storing is served once; one for another representation does not apply", arguments: [
@@ -116,5 +131,9 @@ import Testing
                                       "Keep-Alive: timeout=5", "ETag:\"a\"", "X-Proxy-Cache: HIT", "Cache-Control: max-age=5")
         #expect(F.text(CachedHead.storable(response)) == "HTTP/1.1 200 Fine\nETag:\"a\"\nCache-Control: max-age=5\n\n")
         #expect(StoredResponse(head: CachedHead.storable(response), requestTime: 0, responseTime: 0)?.freshnessLifetime == 5)
+        // A cache records a Date for a response that has none (RFC 9110 §6.6.1), and only then.
+        #expect(F.text(CachedHead.storable(response, responseTime: F.t0)).hasSuffix("max-age=5\nDate: \(F.t0Date)\n\n"))
+        let dated = try F.response("HTTP/1.1 200 OK", "date: Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(F.text(CachedHead.storable(dated, responseTime: F.t0)) == "HTTP/1.1 200 OK\ndate: Sun, 06 Nov 1994 08:49:37 GMT\n\n")
     }
 }

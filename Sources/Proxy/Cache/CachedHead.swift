@@ -21,8 +21,9 @@ public enum CachedHead {
     /// lines byte for byte (hop-by-hop fields, Transfer-Encoding, and our X-Proxy-Cache
     /// removed, as `ResponseRewriter` removes them), the empty line. Content-Length is kept
     /// when the origin sent one; the framing for each client is the lead's, from the stored
-    /// body's size.
-    public static func storable(_ response: ResponseHead) -> [UInt8] {
+    /// body's size. With `responseTime`, a response without Date gets one from it (RFC 9110
+    /// §6.6.1: a cache records when it received a response that has none).
+    public static func storable(_ response: ResponseHead, responseTime: Int64? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(response.bytes.count)
         ResponseRewriter.appendStatusLine(response, to: &out)
@@ -31,6 +32,11 @@ public enum CachedHead {
         for i in 0..<fields.count {
             if HopByHop.isHopByHop(fields, i, connection) || fields.name(at: i, is: "x-proxy-cache") { continue }
             out.append(contentsOf: fields.line(at: i))
+        }
+        if let responseTime, fields.firstIndex(of: "date") == nil {
+            out.append(contentsOf: "Date: ".utf8)
+            out.append(contentsOf: HTTPDate.format(responseTime))
+            out.append(contentsOf: CacheBytes.crlf)
         }
         out.append(contentsOf: CacheBytes.crlf)
         return out

@@ -12,8 +12,11 @@ public enum HeaderRefresh {
     /// The stored head with the 304's fields merged: each field the 304 carries replaces every
     /// stored line of that name (at the place of the first one, in the 304's order and bytes);
     /// new names go at the end; stored `Warning: 1xx` lines are dropped (§4.3.4 of RFC 7234).
-    /// nil when the stored head cannot be read.
-    public static func mergedHead(storedHead: [UInt8], notModified: ResponseHead) -> [UInt8]? {
+    /// The stored Age is dropped (it described the first exchange; the 304's Age, if any, takes
+    /// its place). With `responseTime`, a 304 without Date gets one from it (RFC 9110 §6.6.1),
+    /// so the stored Date does not make the refreshed response look old. nil when the stored
+    /// head cannot be read.
+    public static func mergedHead(storedHead: [UInt8], notModified: ResponseHead, responseTime: Int64? = nil) -> [UInt8]? {
         guard let stored = HeadView(storedHead: storedHead) else { return nil }
         let fields = notModified.fields
         let connection = (try? ConnectionOptions.parse(fields)) ?? ConnectionOptions()
@@ -22,6 +25,10 @@ public enum HeaderRefresh {
             if HopByHop.isHopByHop(fields, i, connection) { continue }
             if ignoredFieldNames.contains(where: { fields.name(at: i, is: $0) }) { continue }
             updates.append((CacheBytes.lowercased(fields.name(at: i)), fields.line(at: i)))
+        }
+        let dateName = Array("date".utf8)
+        if let responseTime, !updates.contains(where: { $0.name == dateName }) {
+            updates.append((dateName, ArraySlice(Array("Date: ".utf8) + HTTPDate.format(responseTime) + CacheBytes.crlf)))
         }
         var out: [UInt8] = []
         out.reserveCapacity(storedHead.count + notModified.bytes.count)
@@ -37,6 +44,7 @@ public enum HeaderRefresh {
                 continue
             }
             if name == Array("warning".utf8), stored.value(i).first == 0x31 { continue } // 1xx warn-code
+            if name == Array("age".utf8) { continue }
             out.append(contentsOf: stored.line(i))
         }
         for update in updates where !written.contains(update.name) { out.append(contentsOf: update.line) }
@@ -60,8 +68,9 @@ public enum HeaderRefresh {
     }
 
     /// What to do with a stored response after the origin answered a validation with 304:
-    /// - `.updated`: the merged head and metadata computed anew from it, with the validation
-    ///   exchange's times (its Date and Age now give the age, §4.2.3); the variant is kept.
+    /// - `.updated`: the merged head (`mergedHead` with `responseTime`) and metadata computed
+    ///   anew from it, with the validation exchange's times (its Date and Age now give the age,
+    ///   §4.2.3); the variant is kept.
     ///   Replace the entry and serve it (REVALIDATED).
     /// - `.serveAndRemove`: the merged head now forbids storing (`no-store`, `private`): serve
     ///   it with the stored body this once, then remove the entry.
@@ -70,7 +79,7 @@ public enum HeaderRefresh {
     public static func refresh(_ stored: StoredResponse, notModified: ResponseHead, requestTime: Int64, responseTime: Int64,
                                options: CachePolicyOptions = .default) -> Outcome {
         guard validatorsAgree(storedHead: stored.head, notModified: notModified),
-              let head = mergedHead(storedHead: stored.head, notModified: notModified),
+              let head = mergedHead(storedHead: stored.head, notModified: notModified, responseTime: responseTime),
               let view = HeadView(storedHead: head)
         else { return .notApplicable }
         let cc = view.cacheControl()
