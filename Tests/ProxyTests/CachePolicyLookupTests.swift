@@ -43,6 +43,7 @@ import Testing
         (["Cache-Control: max-age=100, must-revalidate", "ETag: \"a\""], ["Cache-Control: max-stale"], 150, validate(150)),
         (["Cache-Control: max-age=100, proxy-revalidate", "ETag: \"a\""], ["Cache-Control: max-stale"], 150, validate(150)),
         (["Cache-Control: max-age=100", "ETag: \"a\""], ["Cache-Control: max-stale, max-age=120"], 150, validate(150)),
+        (["Cache-Control: s-maxage=100", "ETag: \"a\""], ["Cache-Control: max-stale"], 150, validate(150)), // s-maxage implies proxy-revalidate
         // stale-while-revalidate (RFC 5861 §3): staleness within the window
         (["Cache-Control: max-age=100, stale-while-revalidate=60", "ETag: \"a\""], [], 160, .staleWhileRevalidate(age: 160)),
         (["Cache-Control: max-age=100, stale-while-revalidate=60", "ETag: \"a\""], [], 161, validate(161)),
@@ -89,6 +90,8 @@ import Testing
         (["Cache-Control: max-age=100, must-revalidate"], [], 150, nil, false),
         (["Cache-Control: max-age=100, proxy-revalidate"], [], 150, nil, false),
         (["Cache-Control: max-age=100, s-maxage=100, proxy-revalidate"], [], 150, nil, false),
+        (["Cache-Control: s-maxage=100"], [], 150, nil, false),
+        (["Cache-Control: s-maxage=100, stale-if-error=60"], [], 150, nil, false),
         (["Cache-Control: max-age=100"], ["Cache-Control: max-age=120"], 150, nil, false),
         (["Cache-Control: max-age=100"], ["Cache-Control: max-stale=49"], 150, nil, false),
         (["Cache-Control: max-age=100"], ["Cache-Control: max-stale=50"], 150, nil, true),

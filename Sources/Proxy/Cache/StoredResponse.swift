@@ -13,7 +13,8 @@ public struct StoredResponse: Sendable, Hashable {
 
         /// `must-revalidate`: never served stale (§5.2.2.2).
         public static let mustRevalidate = Flags(rawValue: 1 << 0)
-        /// `proxy-revalidate`: never served stale by a shared cache (§5.2.2.8).
+        /// `proxy-revalidate`, or `s-maxage` which implies it: never served stale by a shared
+        /// cache (§5.2.2.8, §5.2.2.10).
         public static let proxyRevalidate = Flags(rawValue: 1 << 1)
         /// `no-cache`: validated before every use (§5.2.2.4).
         public static let noCache = Flags(rawValue: 1 << 2)
@@ -86,7 +87,8 @@ public struct StoredResponse: Sendable, Hashable {
         let lifetime = lifetime ?? Freshness.lifetime(view, responseTime: responseTime, options: options)
         var flags: Flags = []
         if cc.mustRevalidate { flags.insert(.mustRevalidate) }
-        if cc.proxyRevalidate { flags.insert(.proxyRevalidate) }
+        // s-maxage carries the semantics of proxy-revalidate for a shared cache (§5.2.2.10).
+        if cc.proxyRevalidate || cc.sMaxAge != nil { flags.insert(.proxyRevalidate) }
         if cc.noCache { flags.insert(.noCache) }
         if cc.immutable { flags.insert(.immutable) }
         if lifetime.source == .heuristic { flags.insert(.heuristic) }
