@@ -1,3 +1,22 @@
+// The cache policy (RFC 9111 for a shared cache, RFC 5861): pure functions over parsed heads
+// and times the caller passes; no I/O, no clock. How a connection uses them:
+//
+//   request   CacheKey(request:)            nil: not GET/HEAD, bypass the cache
+//             Invalidation.keysToInvalidate  after an unsafe method's 2xx/3xx answer
+//   lookup    StoredResponse.decode(blob) → VaryKey.matches(request:variant:)
+//             CacheLookupDecision.decide(request:stored:now:)
+//               .fresh / .staleAllowed / .staleWhileRevalidate → serve: first
+//                 ConditionalRequest.evaluate (304 via notModifiedHead), then
+//                 CachedHead.forSending(head, age:, cacheStatus:, extraLines:)
+//               .staleNeedsValidation → upstream with its validator fields; a 304 goes to
+//                 HeaderRefresh.refresh, anything else replaces the entry
+//               .staleWithoutValidators → fetch (MISS)
+//             CacheRequestDirectives.onlyIfCached and not servable (or a miss) → 504
+//             origin unreachable → StoredResponse.canServeStaleOnError
+//   store     Storability.evaluate → .store(lifetime): CachedHead.storable(response,
+//             responseTime:) → StoredResponse(head:variant:requestTime:responseTime:lifetime:)
+//             with VaryKey.variant(response:request:) → encode() into the store
+
 /// Settings of the cache policy (RFC 9111 leaves these to the cache). The maximum object
 /// size is not here: the store and the connection machine enforce it.
 public struct CachePolicyOptions: Sendable, Hashable {
