@@ -4,7 +4,7 @@ import Synchronization
 /// the entry is evicted, removed or replaced meanwhile. Unpinned on deinit or by `release()`
 /// (idempotent); the bytes must not be read after that.
 public final class CachePin: @unchecked Sendable {
-    private let store: CacheStore
+    let store: CacheStore
     private let block: Int
     private let generation: UInt64
     private let released = Atomic<Bool>(false)
@@ -28,9 +28,9 @@ public final class CachePin: @unchecked Sendable {
 
     private var variantOffset: Int { block + EntryField.data + keyCount }
     private var headOffset: Int { variantOffset + variantCount }
-    private var bodyOffset: Int { headOffset + headCount }
+    var bodyOffset: Int { headOffset + headCount }
 
-    private func checkPinned() {
+    func checkPinned() {
         precondition(!released.load(ordering: .relaxed), "CachePin used after release")
     }
 
@@ -42,13 +42,6 @@ public final class CachePin: @unchecked Sendable {
     public func withVariant<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
         checkPinned()
         return try store.arena.withSpan(variantOffset, count: variantCount, body)
-    }
-
-    /// The body in place, for drivers writing straight from the arena (the pointer must not
-    /// be kept past `body`).
-    public func withBody<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        checkPinned()
-        return try store.arena.withRawBuffer(bodyOffset, count: bodyCount, body)
     }
 
     public func copyHead() -> [UInt8] {
