@@ -26,9 +26,22 @@ func fetch(_ store: CacheStore, _ key: String, variant: String = "") -> [UInt8]?
     return pin.copyBody(0..<pin.bodyCount)
 }
 
+/// `count` bytes that differ with `seed` (slices of one pseudo-random megabyte, made once).
 func pattern(_ count: Int, seed: UInt8) -> [UInt8] {
-    (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
+    precondition(count <= patternPool.count - 256)
+    return Array(patternPool[Int(seed)..<Int(seed) + count])
 }
+
+let patternPool: [UInt8] = {
+    var rng = SplitMix(seed: 0xCAC4E)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity((1 << 20) + 256)
+    for _ in 0..<((1 << 20) + 256) / 8 {
+        let word = rng.next()
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+    }
+    return bytes
+}()
 
 @Suite struct CacheStoreTests {
     @Test func aStoredEntryIsFoundWithItsHeadVariantAndBody() throws {
