@@ -3,15 +3,20 @@
 /// uncached. A fixed table in the arena (256 slots of 32 bytes: key hash, deadline in
 /// monotonic nanoseconds, owner pid), searched in the group of 8 slots the hash picks.
 extension CacheStore {
-    private typealias Slot = (offset: Int, hash: UInt64, deadline: UInt64, owner: Int32)
+    /// The offsets of the 8 slots `hash` may use.
+    private func slotGroup(_ hash: UInt64) -> StrideTo<Int> {
+        let groups = UInt64(L.fillSlots / L.fillGroupSize)
+        let first = L.fillTable + Int(truncatingIfNeeded: (hash >> 32) % groups) * L.fillGroupSize * L.fillSlotBytes
+        return stride(from: first, to: first + L.fillGroupSize * L.fillSlotBytes, by: L.fillSlotBytes)
+    }
 
-    private func slots(for hash: UInt64) -> [Slot] {
-        let groups = L.fillSlots / L.fillGroupSize
-        let group = Int(truncatingIfNeeded: (hash >> 32) % UInt64(groups))
-        return (0..<L.fillGroupSize).map { index in
-            let offset = L.fillTable + (group * L.fillGroupSize + index) * L.fillSlotBytes
-            return (offset, arena.load64(offset), arena.load64(offset + 8), Int32(bitPattern: arena.load32(offset + 16)))
-        }
+    private func slotHash(_ slot: Int) -> UInt64 { arena.load64(slot) }
+    private func slotDeadline(_ slot: Int) -> UInt64 { arena.load64(slot + 8) }
+    private func slotOwner(_ slot: Int) -> Int32 { Int32(bitPattern: arena.load32(slot + 16)) }
+
+    /// True while the claim in `slot` holds at `now`.
+    private func slotHolds(_ slot: Int, now: UInt64) -> Bool {
+        slotDeadline(slot) > now && Sys.processExists(slotOwner(slot))
     }
 
     /// True for exactly one caller per key until `finishFill(key:)` or until `deadline`
@@ -22,15 +27,14 @@ extension CacheStore {
         let hash = KeyHash.of(key)
         let pid = Sys.processID()
         return locked {
-            let group = slots(for: hash)
             var vacant: Int?
-            for slot in group {
-                if slot.hash == hash {
-                    if slot.deadline > now && Sys.processExists(slot.owner) { return false }
-                    vacant = slot.offset
+            for slot in slotGroup(hash) {
+                if slotHash(slot) == hash {
+                    if slotHolds(slot, now: now) { return false }
+                    vacant = slot
                     break
                 }
-                if vacant == nil && (slot.hash == 0 || slot.deadline <= now) { vacant = slot.offset }
+                if vacant == nil && (slotHash(slot) == 0 || !slotHolds(slot, now: now)) { vacant = slot }
             }
             guard let vacant else { return true }
             arena.store64(vacant, hash)
@@ -44,8 +48,8 @@ extension CacheStore {
     public func finishFill(key: [UInt8]) {
         let hash = KeyHash.of(key)
         locked {
-            for slot in slots(for: hash) where slot.hash == hash {
-                arena.zero(slot.offset, count: L.fillSlotBytes)
+            for slot in slotGroup(hash) where slotHash(slot) == hash {
+                arena.zero(slot, count: L.fillSlotBytes)
             }
         }
     }
@@ -54,7 +58,7 @@ extension CacheStore {
     public func isFilling(key: [UInt8], now: UInt64) -> Bool {
         let hash = KeyHash.of(key)
         return locked {
-            slots(for: hash).contains { $0.hash == hash && $0.deadline > now && Sys.processExists($0.owner) }
+            slotGroup(hash).contains { slotHash($0) == hash && slotHolds($0, now: now) }
         } ?? false
     }
 }

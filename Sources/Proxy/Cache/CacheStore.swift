@@ -46,7 +46,7 @@ public final class CacheStore: @unchecked Sendable {
         let rc = arena.initMutex(L.mutex)
         guard rc == 0 else { throw .lockInitFailed(rc) }
         arena.store64(L.magic, L.magicValue)
-        arena.store64(L.generation, 1)
+        arena.atomicStore64(L.generation, 1)
         wipe()
     }
 
@@ -68,6 +68,12 @@ public final class CacheStore: @unchecked Sendable {
 
     /// The current generation (changes on every wipe). Lock held.
     var generation: UInt64 { arena.load64(L.generation) }
+
+    /// True unless the store was wiped since `generation` (no lock: a writer checks it before
+    /// each copy, which narrows the residual risk described above to a window of one copy).
+    func isCurrent(_ generation: UInt64) -> Bool {
+        arena.atomicLoad64(L.generation) == generation
+    }
 
     // MARK: the lock
 
@@ -103,7 +109,7 @@ public final class CacheStore: @unchecked Sendable {
         arena.storeOffset(L.lruTail, 0)
         arena.atomicStore64(L.usedBytes, 0)
         arena.atomicStore64(L.entryCount, 0)
-        arena.store64(L.generation, arena.load64(L.generation) &+ 1)
+        arena.atomicStore64(L.generation, arena.load64(L.generation) &+ 1)
         heap.format()
         arena.store64(L.dirty, 0)
     }
@@ -111,8 +117,8 @@ public final class CacheStore: @unchecked Sendable {
     // MARK: lookup and removal
 
     /// Finds the variant of `key` for which `matches(variantBytes)` is true (called under the
-    /// lock, once per stored variant with that exact key, newest first), pins it and makes it
-    /// the most recently used.
+    /// lock, once per stored variant with that exact key, newest first; it must not call the
+    /// store), pins it and makes it the most recently used.
     public func lookup(key: [UInt8], matches: (Span<UInt8>) -> Bool) -> CachePin? {
         let hash = KeyHash.of(key)
         let found: (block: Int, generation: UInt64, counts: EntryCounts)? = locked {
@@ -189,6 +195,7 @@ public final class CacheStore: @unchecked Sendable {
 
     /// Frees an entry's block and takes it off `usedBytes`. Lock held.
     func release(_ block: Int) {
+        precondition(!heap.isFree(block), "cache block freed twice")
         addCounter(L.usedBytes, -heap.size(block))
         heap.free(block)
     }

@@ -32,7 +32,7 @@ public final class CacheWriter {
     /// made: the writer is then abandoned and later calls return false.
     public func append(_ bytes: Span<UInt8>) -> Bool {
         guard open else { return false }
-        guard bytes.count <= store.maxObjectBytes - filled else {
+        guard bytes.count <= store.maxObjectBytes - filled, store.isCurrent(generation) else {
             abandon()
             return false
         }
