@@ -105,3 +105,38 @@ void portcullis_unmap(void *address, size_t bytes) {
 int portcullis_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {
     return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
+
+size_t portcullis_robust_mutex_size(void) {
+    return sizeof(pthread_mutex_t);
+}
+
+int portcullis_robust_mutex_init(void *mutex) {
+    pthread_mutexattr_t attributes;
+    int rc = pthread_mutexattr_init(&attributes);
+    if (rc != 0) return rc;
+    rc = pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED);
+    if (rc == 0) rc = pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST);
+    if (rc == 0) rc = pthread_mutex_init((pthread_mutex_t *)mutex, &attributes);
+    pthread_mutexattr_destroy(&attributes);
+    return rc;
+}
+
+int portcullis_robust_mutex_lock(void *mutex) {
+    return pthread_mutex_lock((pthread_mutex_t *)mutex);
+}
+
+int portcullis_robust_mutex_trylock(void *mutex) {
+    return pthread_mutex_trylock((pthread_mutex_t *)mutex);
+}
+
+int portcullis_robust_mutex_consistent(void *mutex) {
+    return pthread_mutex_consistent((pthread_mutex_t *)mutex);
+}
+
+int portcullis_robust_mutex_unlock(void *mutex) {
+    return pthread_mutex_unlock((pthread_mutex_t *)mutex);
+}
+
+int portcullis_robust_mutex_destroy(void *mutex) {
+    return pthread_mutex_destroy((pthread_mutex_t *)mutex);
+}

@@ -72,4 +72,28 @@ static inline void portcullis_atomic_store(long *counter, long value) {
     __atomic_store_n(counter, value, __ATOMIC_RELAXED);
 }
 
+/// Process-shared robust mutexes placed in shared memory (the cache store's lock). `mutex`
+/// points to at least portcullis_robust_mutex_size() bytes, aligned to 16.
+size_t portcullis_robust_mutex_size(void);
+/// Initializes a mutex that is process-shared (PTHREAD_PROCESS_SHARED) and robust
+/// (PTHREAD_MUTEX_ROBUST). Returns 0 or an errno.
+int portcullis_robust_mutex_init(void *mutex);
+/// pthread_mutex_lock: 0, EOWNERDEAD (locked; the previous owner died holding it, call
+/// portcullis_robust_mutex_consistent before unlocking) or another errno (not locked).
+int portcullis_robust_mutex_lock(void *mutex);
+/// pthread_mutex_trylock: 0, EBUSY, EOWNERDEAD or another errno.
+int portcullis_robust_mutex_trylock(void *mutex);
+/// pthread_mutex_consistent, after EOWNERDEAD. Returns 0 or an errno.
+int portcullis_robust_mutex_consistent(void *mutex);
+int portcullis_robust_mutex_unlock(void *mutex);
+int portcullis_robust_mutex_destroy(void *mutex);
+
+/// Relaxed atomic operations on a 64-bit word in shared memory.
+static inline uint64_t portcullis_atomic_load_u64(const uint64_t *word) {
+    return __atomic_load_n(word, __ATOMIC_RELAXED);
+}
+static inline void portcullis_atomic_store_u64(uint64_t *word, uint64_t value) {
+    __atomic_store_n(word, value, __ATOMIC_RELAXED);
+}
+
 #endif

@@ -1,0 +1,38 @@
+// Pointer code of the cache store's process tests, fenced here: fork, waitpid, kill.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process made with fork(2) that runs one closure and leaves with `_exit`, never
+/// returning into the test runner. The closure touches only the cache store's arena (the
+/// parent is multi-threaded, so the child stays within what is safe after fork).
+struct ForkedChild {
+    let pid: pid_t
+
+    /// Forks; the child runs `body` and exits with its result. nil if fork failed.
+    static func run(_ body: () -> Int32) -> ForkedChild? {
+        let pid = fork()
+        if pid == 0 { _exit(body()) }
+        return pid > 0 ? ForkedChild(pid: pid) : nil
+    }
+
+    enum End: Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    /// Waits for the child to end.
+    func wait() -> End {
+        var status: Int32 = 0
+        while unsafe waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return .signaled(-1) }
+        }
+        let low = status & 0x7F
+        return low == 0 ? .exited((status >> 8) & 0xFF) : .signaled(low)
+    }
+
+    func kill(_ signal: Int32 = SIGKILL) { _ = Glibc.kill(pid, signal) }
+
+    /// Sleeps the calling thread (the child's idle loop and the parent's polling).
+    static func sleep(milliseconds: Int) { usleep(UInt32(milliseconds * 1000)) }
+}
