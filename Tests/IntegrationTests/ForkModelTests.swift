@@ -37,9 +37,10 @@ struct ForkModelTests {
         let h = try Harness(model: "fork", options: ["--max-connections", "2", "--response-timeout", "5000"])
         defer { h.finish() }
         var busy: [TCPClient] = []
-        for _ in 0..<2 {
+        for i in 0..<2 {
             let client = try h.connect()
-            try client.send(h.get("/slow-head"))
+            // Distinct URLs: two requests for one URL would wait for one fill (stampede protection).
+            try client.send(h.get("/slow-head?client=\(i)"))
             busy.append(client)
         }
         #expect(h.proxy.waitForLog { $0.components(separatedBy: "] server_connect ").count - 1 == 2 })

@@ -13,13 +13,35 @@ struct MachineHarness {
     static func config(_ edit: (inout ProxyConfiguration) -> Void = { _ in }) -> ProxyConfiguration {
         var config = ProxyConfiguration()
         config.viaName = "portcullis-test"
+        // The forwarding tests describe the proxy without its cache (X-Proxy-Cache: BYPASS);
+        // the cache tests turn it on (`cached`).
+        config.cacheMegabytes = 0
         edit(&config)
         return config
     }
 
     init(config: ProxyConfiguration = MachineHarness.config(), client: SocketAddress = .v4(address: 0x7F00_0001, port: 40000)) {
-        machine = ConnectionMachine(engine: EngineContext(config: config), client: client)
+        self.init(engine: EngineContext(config: config), client: client)
+    }
+
+    /// A machine of `engine` (connections sharing one engine share its cache), its clock at
+    /// `now`.
+    init(engine: EngineContext, client: SocketAddress = .v4(address: 0x7F00_0001, port: 40000), now: UInt64 = 1_000_000_000) {
+        machine = ConnectionMachine(engine: engine, client: client)
+        self.now = now
         record { $0.start(now: $1, into: &$2) }
+    }
+
+    /// An engine with a cache of `megabytes`, its wall clock at `wallSeconds` when the
+    /// monotonic clock reads 1 s (the harness's starting time).
+    static func cachedEngine(megabytes: Int = 4, wallSeconds: Int64 = 1_700_000_000,
+                             _ edit: (inout ProxyConfiguration) -> Void = { _ in }) -> EngineContext {
+        let config = MachineHarness.config {
+            $0.cacheMegabytes = megabytes
+            $0.cacheMaxObjectBytes = 256 * 1024
+            edit(&$0)
+        }
+        return EngineContext(config: config, wallClock: (wallSeconds, 1_000_000_000))
     }
 
     mutating func record(_ body: (inout ConnectionMachine, UInt64, inout [ConnectionAction]) -> Void) {

@@ -28,6 +28,11 @@ Paths (n = body length in bytes):
   /echo-body       body = the request body as decoded (Content-Length or chunked)
   /slow-head       never answers; waits (at most 30 s) for the peer to close
   /status/<code>   that status; a 12-byte body unless 204 or 304
+  /cacheable/<n>   a Content-Length body with cache fields from the query: cc=<Cache-Control
+                   value>, etag=<tag> (ETag "<tag>"; 304 when If-None-Match names it),
+                   lm=1 (a fixed Last-Modified; 304 when If-Modified-Since equals it and no
+                   If-None-Match came), vary=<field name>, delay=<ms before answering>;
+                   always a Date field
   ?idle-close=MS   (any path) after answering, close the connection if no next request
                    arrives within MS milliseconds
   /drop-after/<n>  a keep-alive Content-Length response, then the connection is closed
@@ -42,6 +47,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import email.utils
 
 PATTERN_LEN = 65521
 PATTERN = bytes(((7 * j) + (j // 251)) & 0xFF for j in range(PATTERN_LEN))
@@ -150,6 +156,7 @@ def status_line(code):
     return "HTTP/1.1 %d %s\r\n" % (code, reasons.get(code, "Status"))
 
 
+LAST_MODIFIED = "Mon, 01 Jan 2024 00:00:00 GMT"
 COMMON = "X-Origin: portcullis-test\r\nContent-Type: application/octet-stream\r\n"
 HOP = "Connection: X-Hop-Test\r\nX-Hop-Test: must-not-pass\r\nKeep-Alive: timeout=30\r\n"
 
@@ -254,6 +261,32 @@ def handle(conn, method, target, fields, head, body):
         else:
             conn.send(b"HTTX/1.1 banana\r\n\r\n")
         return False
+    elif kind == "cacheable":
+        delay = int(query.get("delay", "0")) / 1000.0
+        if delay:
+            time.sleep(delay)
+        extra = "Date: %s\r\n" % email.utils.formatdate(usegmt=True)
+        if "cc" in query:
+            extra += "Cache-Control: %s\r\n" % query["cc"]
+        etag = query.get("etag")
+        if etag:
+            extra += 'ETag: "%s"\r\n' % etag
+        if query.get("lm") == "1":
+            extra += "Last-Modified: %s\r\n" % LAST_MODIFIED
+        if "vary" in query:
+            extra += "Vary: %s\r\n" % query["vary"]
+        inm = field(fields, b"if-none-match")
+        ims = field(fields, b"if-modified-since")
+        if etag and inm is not None:
+            not_modified = ('"%s"' % etag).encode() in inm
+        else:
+            not_modified = query.get("lm") == "1" and ims == LAST_MODIFIED.encode()
+        if not_modified:
+            conn.send((status_line(304) + extra + tail + "\r\n").encode())
+        else:
+            conn.send((status_line(200) + COMMON + extra + tail + "Content-Length: %d\r\n\r\n" % arg).encode())
+            if not head_only:
+                send_pattern(conn, arg, 16384)
     elif kind == "status":
         code = arg or 200
         if code in (204, 304):

@@ -21,7 +21,10 @@ public enum CommandLine {
       -p, --port N               Listen port (default 8080)
       -c, --concurrency MODEL    iterative, fork, thread, pool or epoll (default epoll)
       -t, --threads N            Worker threads for pool (default 4); event loops for epoll (default: one per core)
-      -m, --cache-mb N           Max cache size in MB (default 10)
+      -m, --cache-mb N           Max cache size in MB, 0 = no cache (default 10)
+          --cache-max-object BYTES   Largest response stored; larger ones stream uncached (default 4194304)
+          --cache-heuristic on|off   Heuristic freshness from Last-Modified, RFC 9111 4.2.2 (default on)
+          --cache-default-ttl S      Lifetime of responses without freshness information (default 0: always revalidate)
       -v, --verbose              Verbose logging (DEBUG lines); same as --log-level debug
           --log-level LEVEL      debug, info (default), warn or error
       -h, --help                 Show this help
@@ -103,6 +106,12 @@ public enum CommandLine {
                 config.threads = try number(option, try next(), 1...1024)
                 threadsSeen = true
             case "-m", "--cache-mb": config.cacheMegabytes = try number(option, try next(), 0...1_048_576)
+            case "--cache-max-object": config.cacheMaxObjectBytes = try number(option, try next(), 1...(1 << 40))
+            case "--cache-default-ttl": config.cacheDefaultLifetimeSeconds = try number(option, try next(), 0...(1 << 31))
+            case "--cache-heuristic":
+                let text = try next()
+                guard text == "on" || text == "off" else { throw UsageError(message: "--cache-heuristic takes on or off, not '\(text)'") }
+                config.cacheHeuristic = text == "on"
             case "-v", "--verbose": config.verbose = true; config.logLevel = .debug
             case "--log-level":
                 let text = try next()

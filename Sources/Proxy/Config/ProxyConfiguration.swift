@@ -12,8 +12,22 @@ public struct ProxyConfiguration: Sendable {
     public var model: ConcurrencyModel = .epoll
     /// Worker threads of the pool (`-t`). Default 4.
     public var threads: Int = 4
-    /// Cache size in MiB (`-m`). Default 10. Used by the cache once it exists.
+    /// Cache size in MiB (`-m`): the whole shared arena (index, metadata, heads, bodies).
+    /// Default 10; 0 turns the cache off.
     public var cacheMegabytes: Int = 10
+    /// Largest response stored, head and body (`--cache-max-object`, bytes). Larger ones stream
+    /// through uncached with bounded memory. Default 4 MiB (Squid's maximum_object_size), at
+    /// most a quarter of the cache.
+    public var cacheMaxObjectBytes: Int = 4 << 20
+    /// Heuristic freshness for responses with Last-Modified but no explicit lifetime (RFC 9111
+    /// §4.2.2: 10% of the time since Last-Modified, capped at `cacheHeuristicMaxSeconds`).
+    /// `--cache-heuristic on|off`. Default on.
+    public var cacheHeuristic = true
+    public var cacheHeuristicMaxSeconds: Int = 24 * 3600
+    /// Lifetime given to storable responses with no freshness information at all
+    /// (`--cache-default-ttl`, seconds). Default 0: such responses are stored but always
+    /// checked with the origin first (served unchecked only when it cannot be reached).
+    public var cacheDefaultLifetimeSeconds: Int = 0
     /// DEBUG lines in the log (`-v`).
     public var verbose = false
     /// Lowest level written (`--log-level`; `-v` sets debug). Default info.

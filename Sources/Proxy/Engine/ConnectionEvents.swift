@@ -14,6 +14,8 @@ public enum ConnectionTimer: String, Sendable, Hashable {
     case bodyIdle
     /// A CONNECT tunnel with no traffic either way.
     case tunnelIdle
+    /// Polling the cache while another connection fills the same key (stampede protection).
+    case cacheWait
 }
 
 /// Why an upstream connection could not be made or was lost. `message` is the system's text.

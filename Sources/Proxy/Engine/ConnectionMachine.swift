@@ -15,6 +15,8 @@ public struct ConnectionMachine {
     enum Phase: Equatable {
         /// Waiting for or reading a request head.
         case awaitingRequest
+        /// Head accepted; waiting for another connection's fill of the same cache key.
+        case awaitingCache
         /// Head accepted; upstream connection being opened.
         case connecting
         /// Request sent (body may still stream); response being relayed.
@@ -55,6 +57,13 @@ public struct ConnectionMachine {
         var retried = false
         /// A CONNECT request: the upstream connection becomes a tunnel.
         var isTunnel = false
+        /// The `X-Proxy-Cache` / `cache=` outcome.
+        var cacheStatus = CacheStatus.bypass
+        /// The cache's state for a GET or HEAD it looked up (nil: not cacheable).
+        var cache: CacheExchange?
+        /// An unsafe method's request, whose target is invalidated after a non-error response (§4.4).
+        var invalidationRequest: RequestHead?
+        var invalidationKeys: [[UInt8]] = []
         var key: String { "\(host):\(port)" }
     }
 
@@ -203,7 +212,7 @@ public struct ConnectionMachine {
             closeAll(into: &out)
         case .tunneling:
             tunnelClientClosed(now: now, into: &out)
-        case .connecting, .exchanging:
+        case .awaitingCache, .connecting, .exchanging:
             if exchange?.requestComplete != true {
                 out.append(.log(LogRecord(.warn, "client_closed", [("reason", .text("closed during request body"))])))
                 abort(now: now, into: &out)
@@ -255,6 +264,10 @@ public struct ConnectionMachine {
         upstream = .none
         if phase == .connecting {
             out.append(.log(LogRecord(.warn, "server_connect_failed", [("host", .text(ex.host)), ("port", .int(Int(ex.port))), ("error", .text(failure.message))])))
+            if answerStaleOnFailure("connect failed: \(failure.message)", now: now, into: &out) {
+                processClient(now: now, into: &out)
+                return
+            }
             let status = failure == .timeout ? 504 : 502
             let detail = failure == .timeout
                 ? "Timed out connecting to origin server: \(ex.host)"
@@ -348,6 +361,9 @@ public struct ConnectionMachine {
         switch fired {
         case .tunnelIdle:
             closeTunnel("idle timeout", now: now, into: &out)
+        case .cacheWait:
+            cacheWaitFired(now: now, into: &out)
+            processClient(now: now, into: &out)
         case .clientIdle:
             closeAll(into: &out)
         case .clientHead:
@@ -368,6 +384,10 @@ public struct ConnectionMachine {
             out.append(.log(LogRecord(.warn, "server_timeout", [("host", .text(ex.host)), ("phase", .text("response head"))])))
             upstream = .none
             out.append(.closeUpstream)
+            if answerStaleOnFailure("origin timed out", now: now, into: &out) {
+                processClient(now: now, into: &out)
+                return
+            }
             respondError(504, detail: "Timed out waiting for origin server: \(ex.host)", reason: "upstream_timeout", now: now, close: true, into: &out)
         case .bodyIdle:
             out.append(.log(LogRecord(.warn, "body_timeout", [("client", .text(clientText))])))
@@ -402,7 +422,7 @@ public struct ConnectionMachine {
             }
         }
         while phase != .closed {
-            if phase == .connecting { return }
+            if phase == .connecting || phase == .awaitingCache { return }
             if phase == .exchanging && (exchange?.requestComplete ?? true) { return }
             let step: ParseStep
             do {
@@ -522,8 +542,21 @@ public struct ConnectionMachine {
             ex.host = uriParts.authority.normalizedHost(in: bytes)
             ex.port = uriParts.authority.effectivePort(default: 80)
             ex.upstreamHead = RequestRewriter.upstreamHead(head, uri: uriParts, connection: connection, viaLine: engine.viaLine)
+            exchange = ex
+            phase = .connecting
+            if consultCache(head, uri: uriParts, now: now, into: &out) { return }
+            connectForExchange(hadIdleUpstream: hadIdleUpstream, now: now, into: &out)
+            return
         }
         exchange = ex
+        phase = .connecting
+        connectForExchange(hadIdleUpstream: hadIdleUpstream, now: now, into: &out)
+    }
+
+    /// Sends the exchange's request on the idle upstream connection to its origin, or opens
+    /// one (giving an idle connection to another origin back to the pool).
+    mutating func connectForExchange(hadIdleUpstream: Bool, now: UInt64, into out: inout [ConnectionAction]) {
+        guard let ex = exchange else { return }
         phase = .connecting
         if case .connected(let key) = upstream, key == ex.key, !ex.isTunnel {
             exchange?.reusedUpstream = true
@@ -603,6 +636,8 @@ public struct ConnectionMachine {
             }
             return true
         }
+        let absorbed = cacheResponseHead(head, now: now, into: &out)
+        if let current = exchange { ex = current }
         let connection = (try? ConnectionOptions.parse(head.fields)) ?? {
             var o = ConnectionOptions()
             o.close = true
@@ -613,6 +648,15 @@ public struct ConnectionMachine {
             return false
         }
         ex.upstreamPersistent = connection.isPersistent(version: head.version) && head.framing != .untilClose
+        if absorbed {
+            // The client is answered from the cache once this response completes.
+            ex.responseFraming = .none
+            ex.responseHeadSent = true
+            ex.status = head.status
+            exchange = ex
+            arm(.bodyIdle, config.timeouts.bodyIdleMs, into: &out)
+            return true
+        }
         switch head.framing {
         case .none: ex.responseFraming = .none
         case .contentLength: ex.responseFraming = .passthrough
@@ -624,7 +668,8 @@ public struct ConnectionMachine {
         ex.status = head.status
         ex.responseHeadSent = true
         let bytes = ResponseRewriter.clientHead(head, connection: connection, framing: ex.responseFraming,
-                                                clientVersion: ex.clientVersion, keepAlive: ex.clientPersistent, viaLine: engine.viaLine)
+                                                clientVersion: ex.clientVersion, keepAlive: ex.clientPersistent, viaLine: engine.viaLine,
+                                                cacheStatus: ex.cacheStatus)
         ex.bytesToClient += bytes.count
         exchange = ex
         out.append(.writeClient(bytes))
@@ -634,6 +679,9 @@ public struct ConnectionMachine {
 
     private mutating func relayResponseBody(_ piece: Span<UInt8>, now: UInt64, into out: inout [ConnectionAction]) {
         guard piece.count > 0, let ex = exchange else { return }
+        cacheResponseBody(piece)
+        // An absorbed response (answered from the cache instead) is read, not relayed.
+        if ex.cache?.answerFromCandidate == true { return }
         let bytes = Self.frame(piece, chunked: ex.responseFraming == .chunked)
         exchange?.responseBodyBytes += piece.count
         exchange?.bytesToClient += bytes.count
@@ -649,6 +697,7 @@ public struct ConnectionMachine {
         }
         exchange?.responseComplete = true
         out.append(.log(LogRecord(.info, "server_response", [("status", .int(ex.status)), ("bytes", .int(ex.responseBodyBytes))])))
+        if cacheResponseComplete(now: now, into: &out) { return }
         if ex.requestComplete {
             finishExchange(now: now, into: &out)
         } else {
@@ -691,6 +740,7 @@ public struct ConnectionMachine {
             return
         }
         out.append(.log(LogRecord(.warn, "server_closed", [("host", .text(ex.host)), ("error", .text(message))])))
+        if !ex.responseHeadSent, answerStaleOnFailure("origin closed: \(message)", now: now, into: &out) { return }
         if ex.responseHeadSent {
             abort(now: now, into: &out)
         } else {
@@ -721,7 +771,7 @@ public struct ConnectionMachine {
         prepareNextRequest(now: now, into: &out)
     }
 
-    private mutating func prepareNextRequest(now: UInt64, into out: inout [ConnectionAction]) {
+    mutating func prepareNextRequest(now: UInt64, into out: inout [ConnectionAction]) {
         phase = .awaitingRequest
         requestStarted = false
         arm(.clientIdle, config.timeouts.clientIdleMs, into: &out)
@@ -731,8 +781,11 @@ public struct ConnectionMachine {
         let latency = Int((now &- ex.startedAt) / 1_000_000)
         engine.stats.countResponse(status: ex.status)
         engine.stats.bytesToClients.add(ex.bytesToClient, ordering: .relaxed)
+        countCacheStatus(ex.cacheStatus)
+        releaseFill(ex, now: now)
         var fields: [(key: String, value: LogValue)] = [
-            ("status", .int(ex.status)), ("bytes", .int(ex.bytesToClient)), ("latency_ms", .int(latency)), ("cache", .text("BYPASS")),
+            ("status", .int(ex.status)), ("bytes", .int(ex.bytesToClient)), ("latency_ms", .int(latency)),
+            ("cache", .text(ex.cacheStatus.rawValue)),
         ]
         if ex.sentUpstream { fields.append(("upstream", .text(ex.reusedUpstream ? "reused" : "new"))) }
         out.append(.log(LogRecord(.info, "request_complete", fields)))
@@ -740,7 +793,7 @@ public struct ConnectionMachine {
 
     /// Answers with a generated error page. With `close`, the connection ends after it;
     /// otherwise the caller continues with the next request.
-    private mutating func respondError(_ status: Int, detail: String, reason: String, now: UInt64, close: Bool, into out: inout [ConnectionAction]) {
+    mutating func respondError(_ status: Int, detail: String, reason: String, now: UInt64, close: Bool, into out: inout [ConnectionAction]) {
         // A client that already sent EOF has no next request: do not wait idle for one.
         let close = close || clientEOF
         let page = ErrorPage.render(status: status, detail: detail, via: viaName, close: close, headOnly: exchange?.method == .head)

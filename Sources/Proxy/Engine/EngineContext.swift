@@ -9,19 +9,43 @@ public final class EngineContext: Sendable {
     public let resolver = ResolverPool()
     /// Idle origin connections shared by every client connection of the process.
     public let upstreamPool: UpstreamPool
+    /// The shared response cache (nil when `-m 0`). Its store is one MAP_SHARED arena made
+    /// here, before any fork, so fork-model children share it.
+    public let cache: ResponseCache?
     /// `Via: 1.1 <name>\r\n`, added to every forwarded head (built once).
     let viaLine: [UInt8]
+    /// Wall-clock seconds at `monotonicBase` (cache ages and HTTP dates are wall-clock; the
+    /// machine's `now` is monotonic, so wall time is derived from it: steady under clock steps).
+    private let wallBase: Int64
+    private let monotonicBase: UInt64
     private let draining = Atomic<Bool>(false)
 
     /// True once shutdown began: idle keep-alive connections close, in-flight ones finish.
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
     public func beginDraining() { draining.store(true, ordering: .releasing) }
 
-    public init(config: ProxyConfiguration, stats: ProxyStats = ProxyStats()) {
+    /// `wallClock` pins the wall-clock second at monotonic time `monotonicNow` (tests script
+    /// both); by default the system clocks.
+    public init(config: ProxyConfiguration, stats: ProxyStats = ProxyStats(),
+                wallClock: (seconds: Int64, monotonicNow: UInt64)? = nil) {
         self.config = config
         self.stats = stats
+        if let wallClock {
+            wallBase = wallClock.seconds
+            monotonicBase = wallClock.monotonicNow
+        } else {
+            wallBase = Int64(Sys.wallClock().seconds)
+            monotonicBase = Sys.monotonicNanoseconds()
+        }
+        cache = ResponseCache.make(config: config)
         upstreamPool = UpstreamPool(config: config, stats: stats)
         viaLine = Array("Via: 1.1 \(config.viaName)\r\n".utf8)
+    }
+
+    /// Wall-clock seconds at monotonic time `now` (nanoseconds).
+    func wallSeconds(_ now: UInt64) -> Int64 {
+        now >= monotonicBase ? wallBase + Int64((now - monotonicBase) / 1_000_000_000)
+                             : wallBase - Int64((monotonicBase - now) / 1_000_000_000)
     }
 
     /// True when `client` matches one of the `--allow` blocks.

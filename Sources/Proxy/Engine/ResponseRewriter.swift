@@ -6,11 +6,15 @@ import SafeParse
 enum ResponseRewriter {
     static let connectionClose = Array("Connection: close\r\n".utf8)
     static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
-    static let cacheStatusAndEnd = Array("X-Proxy-Cache: BYPASS\r\n\r\n".utf8)
+    /// `X-Proxy-Cache: <status>` and the empty line ending the head, per status (built once).
+    static let cacheStatusAndEnd: [CacheStatus: [UInt8]] = Dictionary(uniqueKeysWithValues: CacheStatus.allCases.map {
+        ($0, Array("X-Proxy-Cache: \($0.rawValue)\r\n\r\n".utf8))
+    })
 
     /// `viaLine` is the whole `Via: 1.1 <name>\r\n` line.
     static func clientHead(_ head: ResponseHead, connection: ConnectionOptions, framing: ConnectionMachine.ClientFraming,
-                           clientVersion: HTTPVersion, keepAlive: Bool, viaLine: [UInt8]) -> [UInt8] {
+                           clientVersion: HTTPVersion, keepAlive: Bool, viaLine: [UInt8],
+                           cacheStatus: CacheStatus = .bypass) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(head.bytes.count + 96)
         appendStatusLine(head, to: &out)
@@ -27,7 +31,7 @@ enum ResponseRewriter {
         } else if clientVersion == .http10 {
             out.append(contentsOf: connectionKeepAlive)
         }
-        out.append(contentsOf: cacheStatusAndEnd)
+        out.append(contentsOf: cacheStatusAndEnd[cacheStatus] ?? [])
         return out
     }
 

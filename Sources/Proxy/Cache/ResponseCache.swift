@@ -1,0 +1,271 @@
+public import SafeParse
+import Synchronization
+
+/// A stored response found for a request: the pinned entry (its bytes stay valid until the
+/// pin is released) and its decoded metadata.
+public struct CacheHit: Sendable {
+    public let pin: CachePin
+    public var stored: StoredResponse
+    /// Current age in seconds when it was looked up (RFC 9111 §4.2.3).
+    public var age: Int64
+}
+
+/// The cache as the connection machine uses it: the shared `CacheStore` (bytes) under the RFC
+/// 9111 policy (`Storability`, `CacheLookupDecision`, `ConditionalRequest`, `HeaderRefresh`,
+/// `VaryKey`, `Invalidation`). One per process tree: its store is a MAP_SHARED arena made
+/// before any fork. Holds no connection state; every call is thread-safe.
+public final class ResponseCache: Sendable {
+    public let store: CacheStore
+    let options: CachePolicyOptions
+    /// Keys whose last fill was not storable or never fresh, until when (wall seconds): no
+    /// point in making concurrent requests for them wait for each other. Per process, at most
+    /// `uncollapsibleLimit` keys (hashes), the whole table dropped when it fills.
+    private let uncollapsible = Mutex<[Int: Int64]>([:])
+    static let uncollapsibleLimit = 4096
+    static let uncollapsibleSeconds: Int64 = 30
+
+    init(store: CacheStore, options: CachePolicyOptions) {
+        self.store = store
+        self.options = options
+    }
+
+    /// The cache for `config`, or nil when it is off (`-m 0`) or its arena cannot be mapped
+    /// (`ProxyServer` logs which).
+    static func make(config: ProxyConfiguration) -> ResponseCache? {
+        guard config.cacheMegabytes > 0 else { return nil }
+        let capacity = config.cacheMegabytes << 20
+        var options = CachePolicyOptions()
+        options.heuristicFreshness = config.cacheHeuristic
+        options.maxHeuristicLifetime = Int64(config.cacheHeuristicMaxSeconds)
+        options.defaultLifetime = config.cacheDefaultLifetimeSeconds > 0 ? Int64(config.cacheDefaultLifetimeSeconds) : nil
+        guard let store = try? CacheStore(capacityBytes: capacity, maxObjectBytes: min(config.cacheMaxObjectBytes, capacity / 4))
+        else { return nil }
+        return ResponseCache(store: store, options: options)
+    }
+
+    /// What a lookup found.
+    enum Lookup {
+        case miss
+        /// Fresh and acceptable: answer from it (HIT).
+        case fresh(CacheHit)
+        /// Stale, but the request accepts it (`max-stale`): answer from it (STALE).
+        case staleAllowed(CacheHit)
+        /// Stale: validate with these validator field lines, or (nil) fetch anew. Kept to answer
+        /// if the origin cannot be reached.
+        case stale(CacheHit, validators: [UInt8]?)
+    }
+
+    // MARK: - Requests
+
+    /// The key under which a response to `head` is stored and looked up: GET and HEAD without
+    /// a body or Range (partial content is not cached); nil otherwise.
+    func key(for head: RequestHead) -> [UInt8]? {
+        guard head.method == .get || head.method == .head else { return nil }
+        guard head.framing == .none || head.framing == .contentLength(0) else { return nil }
+        guard head.fields.firstIndex(of: "range") == nil else { return nil }
+        return CacheKey(request: head)?.bytes
+    }
+
+    func lookup(key: [UInt8], request: RequestHead, wallNow: Int64) -> Lookup {
+        let pin = store.lookup(key: key) { variant in
+            variant.isEmpty || VaryKey.matches(request: request, variant: Self.bytes(variant))
+        }
+        guard let pin else { return .miss }
+        guard let stored = pin.withHead({ StoredResponse.decode($0) }) else {
+            // Unreadable metadata (never written by this version): drop it.
+            pin.release()
+            store.remove(key: key)
+            return .miss
+        }
+        let hit = CacheHit(pin: pin, stored: stored, age: stored.currentAge(now: wallNow))
+        switch CacheLookupDecision.decide(request: request, stored: stored, now: wallNow) {
+        case .fresh:
+            return .fresh(hit)
+        case .staleAllowed:
+            return .staleAllowed(hit)
+        case .staleNeedsValidation(_, let validators):
+            return .stale(hit, validators: validators)
+        case .staleWhileRevalidate:
+            // Serving now and refreshing in the background needs a fetch without a client;
+            // until then the entry is validated in the foreground (RFC 5861 allows it).
+            let validators = stored.flags.contains(.hasValidators) ? CacheLookupDecision.validatorFields(storedHead: stored.head) : []
+            return .stale(hit, validators: validators.isEmpty ? nil : validators)
+        case .staleWithoutValidators:
+            return .stale(hit, validators: nil)
+        }
+    }
+
+    /// `Cache-Control: only-if-cached` (RFC 9111 §5.2.1.7): a miss is answered 504.
+    func onlyIfCached(_ request: RequestHead) -> Bool { CacheRequestDirectives(request).onlyIfCached }
+
+    /// Concurrent misses for `key` should wait for one fill, unless its recent fills were not
+    /// storable or never fresh.
+    func shouldCollapse(key: [UInt8], wallNow: Int64) -> Bool {
+        let hash = key.hashValue
+        return uncollapsible.withLock { table in
+            guard let until = table[hash] else { return true }
+            if until > wallNow { return false }
+            table[hash] = nil
+            return true
+        }
+    }
+
+    private func markUncollapsible(_ key: [UInt8], wallNow: Int64) {
+        let hash = key.hashValue
+        uncollapsible.withLock { table in
+            if table.count >= Self.uncollapsibleLimit { table.removeAll(keepingCapacity: true) }
+            table[hash] = wallNow + Self.uncollapsibleSeconds
+        }
+    }
+
+    /// The upstream head for validating a stored entry: the client's own If-None-Match and
+    /// If-Modified-Since removed (the origin's 304 must be about our entry, RFC 9111 §4.3.1),
+    /// `validators` (complete field lines) added before the empty line.
+    func validationHead(_ upstreamHead: [UInt8], validators: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(upstreamHead.count + validators.count)
+        var lineStart = 0
+        var first = true
+        var i = 0
+        while i + 1 < upstreamHead.count {
+            guard upstreamHead[i] == 0x0D, upstreamHead[i + 1] == 0x0A else { i += 1; continue }
+            let line = upstreamHead[lineStart..<(i + 2)]
+            if line.count == 2 { break } // the empty line
+            if first || !(Self.startsField(line, "if-none-match") || Self.startsField(line, "if-modified-since")) {
+                out.append(contentsOf: line)
+            }
+            first = false
+            i += 2
+            lineStart = i
+        }
+        out.append(contentsOf: validators)
+        out.append(contentsOf: [0x0D, 0x0A])
+        return out
+    }
+
+    // MARK: - Answers
+
+    /// The whole answer to `request` from `hit`: 304 when the request's own conditional
+    /// matches (RFC 9110 §13.1, RFC 9111 §4.3.2), else the stored response (head only for
+    /// HEAD), with Age, `X-Proxy-Cache`, our Via, connection and Content-Length framing.
+    func response(for hit: CacheHit, request: RequestHead, status: CacheStatus, wallNow: Int64, keepAlive: Bool,
+                  clientVersion: HTTPVersion, viaLine: [UInt8]) -> (bytes: [UInt8], status: Int) {
+        var storedHead = hit.stored.head
+        var code = hit.stored.status
+        var bodyless = request.method == .head
+        if ConditionalRequest.evaluate(request: request, stored: hit.stored) == .notModified,
+           let notModified = ConditionalRequest.notModifiedHead(storedHead: storedHead) {
+            storedHead = notModified
+            code = 304
+            bodyless = true
+        }
+        var extra = viaLine
+        if code != 304 && code != 204 && !(100..<200).contains(code) {
+            extra.append(contentsOf: "Content-Length: \(hit.pin.bodyCount)\r\n".utf8)
+        }
+        if !keepAlive {
+            extra.append(contentsOf: ResponseRewriter.connectionClose)
+        } else if clientVersion == .http10 {
+            extra.append(contentsOf: ResponseRewriter.connectionKeepAlive)
+        }
+        let age = hit.stored.currentAge(now: wallNow)
+        guard var bytes = CachedHead.forSending(storedHead, age: age, cacheStatus: status, extraLines: extra) else {
+            return (ErrorPage.render(status: 502, detail: "A stored response could not be read.", via: nil, close: !keepAlive), 502)
+        }
+        if !bodyless, hit.pin.bodyCount > 0 { bytes.append(contentsOf: hit.pin.copyBody(0..<hit.pin.bodyCount)) }
+        return (bytes, code)
+    }
+
+    /// May `hit` answer `request` because the origin failed (RFC 9111 §4.2.4, RFC 5861)?
+    func canServeStale(_ hit: CacheHit, request: RequestHead, wallNow: Int64, error: Bool) -> Bool {
+        hit.stored.canServeStaleOnError(request: CacheRequestDirectives(request), now: wallNow, options: options)
+    }
+
+    // MARK: - Responses
+
+    /// Starts storing `response` to `request` under `key` when RFC 9111 §3 allows it; nil
+    /// otherwise (not storable, Vary: *, larger than the object limit, no room). Nothing is
+    /// visible until the writer commits.
+    func beginStore(key: [UInt8], request: RequestHead, response: ResponseHead, requestTime: Int64, responseTime: Int64) -> CacheWriter? {
+        guard case .store(let lifetime) = Storability.evaluate(request: request, response: response, responseTime: responseTime,
+                                                                options: options),
+              let variant = VaryKey.variant(response: response, request: request)
+        else {
+            markUncollapsible(key, wallNow: responseTime)
+            return nil
+        }
+        let head = Self.withoutContentLength(CachedHead.storable(response, responseTime: responseTime))
+        guard let stored = StoredResponse(head: head, variant: variant, requestTime: requestTime, responseTime: responseTime,
+                                          lifetime: lifetime, options: options)
+        else { return nil }
+        if stored.freshnessLifetime <= 0 || stored.flags.contains(.noCache) { markUncollapsible(key, wallNow: responseTime) }
+        let expected: Int? = if case .contentLength(let n) = response.framing { Int(clamping: n) } else { nil }
+        return store.beginStore(key: key, variant: variant, head: stored.encode(), expectedBodyBytes: expected)
+    }
+
+    /// The origin answered 304 to our validation of `candidate`: the stored head refreshed
+    /// (RFC 9111 §4.3.4) and stored again with the same body. nil when the 304 does not apply
+    /// to the candidate (other validators): the entry is removed and the caller must not
+    /// treat the candidate as validated.
+    func refresh(_ candidate: CacheHit, with notModified: ResponseHead, key: [UInt8], request: RequestHead,
+                 requestTime: Int64, responseTime: Int64) -> CacheHit? {
+        switch HeaderRefresh.refresh(candidate.stored, notModified: notModified, requestTime: requestTime,
+                                     responseTime: responseTime, options: options) {
+        case .updated(let refreshed):
+            if let writer = store.beginStore(key: key, variant: refreshed.variant, head: refreshed.encode(),
+                                             expectedBodyBytes: candidate.pin.bodyCount) {
+                if candidate.pin.bodyCount == 0 || writer.append(candidate.pin.copyBody(0..<candidate.pin.bodyCount)) {
+                    _ = writer.commit()
+                }
+            }
+            return CacheHit(pin: candidate.pin, stored: refreshed, age: refreshed.currentAge(now: responseTime))
+        case .serveAndRemove(let head):
+            store.remove(key: key)
+            var stored = candidate.stored
+            stored.head = head
+            return CacheHit(pin: candidate.pin, stored: stored, age: candidate.age)
+        case .notApplicable:
+            store.remove(key: key)
+            return nil
+        }
+    }
+
+    /// Keys to remove after `response` to an unsafe `request` (RFC 9111 §4.4).
+    func invalidationKeys(request: RequestHead, response: ResponseHead) -> [[UInt8]] {
+        Invalidation.keysToInvalidate(request: request, response: response).map(\.bytes)
+    }
+
+    // MARK: - Bytes
+
+    static func bytes(_ span: Span<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(span.count)
+        for i in span.indices { out.append(span[i]) }
+        return out
+    }
+
+    /// True when `line` is a field line named `lowercaseName`.
+    static func startsField(_ line: ArraySlice<UInt8>, _ lowercaseName: String) -> Bool {
+        let name = Array(lowercaseName.utf8)
+        guard line.count > name.count, line[line.startIndex + name.count] == 0x3A else { return false }
+        for (i, b) in name.enumerated() where line[line.startIndex + i] | 0x20 != b { return false }
+        return true
+    }
+
+    /// A stored head without its Content-Length lines: each answer states the stored body's
+    /// size itself.
+    static func withoutContentLength(_ head: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(head.count)
+        var lineStart = 0
+        var i = 0
+        while i + 1 < head.count {
+            guard head[i] == 0x0D, head[i + 1] == 0x0A else { i += 1; continue }
+            let line = head[lineStart..<(i + 2)]
+            if lineStart == 0 || !startsField(line, "content-length") { out.append(contentsOf: line) }
+            i += 2
+            lineStart = i
+        }
+        return out
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The shared cache end to end: the real proxy, the counting test origin and real clients.
+@Suite("Cache")
+struct CacheTests {
+    /// One GET on its own connection; the response as the client read it.
+    static func fetch(_ h: Harness, _ path: String, extra: [String] = [], head: Bool = false) throws -> HTTPResponse {
+        let client = try h.connect()
+        defer { client.close() }
+        var request = h.get(path, extra: extra)
+        if head { request = "HEAD" + request.dropFirst(3) }
+        try client.send(request)
+        return try HTTPReader(client).next(head: head)
+    }
+
+    @Test("A second request is answered from the cache, not seen by the origin (every model; fork: by another child)",
+          arguments: Harness.models)
+    func secondRequestIsAHit(_ model: String) throws {
+        let h = try Harness(model: model)
+        defer { h.finish() }
+        let path = "/cacheable/5000?cc=max-age%3D60"
+        let first = try Self.fetch(h, path)
+        #expect(first.status == 200 && first.value("X-Proxy-Cache") == "MISS")
+        #expect(BodyPattern.firstMismatch(first.body, expected: 5000) == nil)
+        let second = try Self.fetch(h, path)
+        #expect(second.status == 200 && second.value("X-Proxy-Cache") == "HIT", "\(second.rawHead)")
+        #expect(BodyPattern.firstMismatch(second.body, expected: 5000) == nil)
+        #expect(second.value("Age").flatMap { Int($0) }.map { (0...5).contains($0) } == true, "\(second.rawHead)")
+        #expect(second.value("Date") == first.value("Date"))
+        #expect(second.values("X-Hop-Test").isEmpty && second.values("Keep-Alive").isEmpty)
+        #expect(try h.origin.counts().requests == 1)
+        #expect(h.proxy.waitForCompleted(2))
+        let caches = h.proxy.records("request_complete").compactMap { $0.fields["cache"] }
+        #expect(caches == ["MISS", "HIT"])
+        if model == "fork" {
+            let threads = h.proxy.records("request_complete").map(\.thread)
+            #expect(Set(threads).count == 2, "stored by one child, served by another: \(threads)")
+        }
+    }
+
+    @Test("50 simultaneous requests for one slow URL reach the origin once and all get the body")
+    func stampede() throws {
+        let h = try Harness(model: "epoll")
+        defer { h.finish() }
+        let path = "/cacheable/3000?cc=max-age%3D60&delay=400"
+        let clients = try (0..<50).map { _ in try h.connect() }
+        defer { clients.forEach { $0.close() } }
+        for client in clients { try client.send(h.get(path)) }
+        var statuses: [String: Int] = [:]
+        for client in clients {
+            let response = try HTTPReader(client).next(timeoutMs: 15_000)
+            #expect(response.status == 200)
+            #expect(BodyPattern.firstMismatch(response.body, expected: 3000) == nil)
+            statuses[response.value("X-Proxy-Cache") ?? "?", default: 0] += 1
+        }
+        #expect(try h.origin.counts().requests == 1, "\(statuses)")
+        #expect(statuses["MISS"] == 1 && statuses["HIT"] == 49, "\(statuses)")
+    }
+
+    @Test("no-store and private responses are never stored", arguments: ["no-store", "private", "private%2C%20max-age%3D60"])
+    func neverStored(_ directive: String) throws {
+        let h = try Harness(model: "epoll")
+        defer { h.finish() }
+        let path = "/cacheable/100?cc=\(directive)"
+        for _ in 0..<3 {
+            let response = try Self.fetch(h, path)
+            #expect(response.status == 200 && response.value("X-Proxy-Cache") == "MISS")
+        }
+        #expect(try h.origin.counts().requests == 3)
+    }
+
+    @Test("A stale entry is revalidated with its ETag; the origin's 304 is answered from the cache")
+    func revalidation() throws {
+        let h = try Harness(model: "epoll")
+        defer { h.finish() }
+        let path = "/cacheable/2000?cc=max-age%3D1&etag=v1"
+        #expect(try Self.fetch(h, path).value("X-Proxy-Cache") == "MISS")
+        usleep(2_200_000)
+        let revalidated = try Self.fetch(h, path)
+        #expect(revalidated.status == 200 && revalidated.value("X-Proxy-Cache") == "REVALIDATED", "\(revalidated.rawHead)")
+        #expect(BodyPattern.firstMismatch(revalidated.body, expected: 2000) == nil)
+        #expect(try h.origin.counts().requests == 2)
+        // The client's own conditional request gets 304 from the fresh entry.
+        let conditional = try Self.fetch(h, path, extra: ["If-None-Match: \"v1\""])
+        #expect(conditional.status == 304 && conditional.body.isEmpty, "\(conditional.rawHead)")
+    }
+
+    @Test("When the origin is gone a stale entry is served, marked STALE")
+    func staleWhenOriginDown() throws {
+        let h = try Harness(model: "epoll")
+        defer { h.finish() }
+        let path = "/cacheable/700?cc=max-age%3D1"
+        #expect(try Self.fetch(h, path).status == 200)
+        h.origin.stop()
+        usleep(1_500_000)
+        let stale = try Self.fetch(h, path)
+        #expect(stale.status == 200 && stale.value("X-Proxy-Cache") == "STALE", "\(stale.rawHead)")
+        #expect(BodyPattern.firstMismatch(stale.body, expected: 700) == nil)
+        #expect(h.proxy.waitForLog { $0.contains("] cache_stale ") })
+    }
+
+    @Test("Many objects through a small cache: the arena bound holds and the proxy's memory stays flat")
+    func evictionBoundsMemory() throws {
+        let h = try Harness(model: "epoll", options: ["-m", "1"])
+        defer { h.finish() }
+        // 40 objects of 100 KB: 4 MB through a 1 MiB cache.
+        _ = try Self.fetch(h, "/cacheable/100000?cc=max-age%3D60&n=warmup")
+        let before = h.proxy.statusKiB("VmRSS") ?? 0
+        for i in 0..<40 {
+            let response = try Self.fetch(h, "/cacheable/100000?cc=max-age%3D60&n=\(i)")
+            #expect(response.status == 200 && BodyPattern.firstMismatch(response.body, expected: 100_000) == nil)
+        }
+        let after = h.proxy.statusKiB("VmRSS") ?? 0
+        #expect(after - before < 3 * 1024, "RSS grew from \(before) KiB to \(after) KiB")
+        // The most recent object is still there; the first ones were evicted.
+        #expect(try Self.fetch(h, "/cacheable/100000?cc=max-age%3D60&n=39").value("X-Proxy-Cache") == "HIT")
+        #expect(try Self.fetch(h, "/cacheable/100000?cc=max-age%3D60&n=0").value("X-Proxy-Cache") == "MISS")
+    }
+
+    @Test("A HEAD request is answered from the stored GET")
+    func headFromGet() throws {
+        let h = try Harness(model: "epoll")
+        defer { h.finish() }
+        let path = "/cacheable/1234?cc=max-age%3D60"
+        _ = try Self.fetch(h, path)
+        let head = try Self.fetch(h, path, head: true)
+        #expect(head.status == 200 && head.value("X-Proxy-Cache") == "HIT" && head.value("Content-Length") == "1234")
+        #expect(try h.origin.counts().requests == 1)
+    }
+}
