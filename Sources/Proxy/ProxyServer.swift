@@ -39,6 +39,18 @@ public enum ProxyServer {
             log.log(LogRecord(.info, "Listening on \(address)", []))
         }
         log.flush()
+        // After the listening lines, as in the specification's start-up example.
+        if let cache = engine.cache {
+            logger.log(LogRecord(.info, "LRU cache initialized (max \(config.cacheMegabytes) MB)", [
+                ("arena_bytes", .int(cache.store.capacityBytes)), ("max_object_bytes", .int(cache.store.maxObjectBytes)),
+                ("shared", .text("MAP_SHARED")),
+            ]), thread: "cache")
+        } else if config.cacheMegabytes > 0 {
+            logger.log(LogRecord(.error, "cache_unavailable", [("reason", .text("the shared arena could not be mapped")), ("cache_mb", .int(config.cacheMegabytes))]),
+                       thread: "cache")
+        } else {
+            logger.log(LogRecord(.info, "cache disabled (-m 0)", []), thread: "cache")
+        }
         if !singleThreaded { engine.resolver.start() }
         let status = driver.serve(listener: listener, engine: engine, logger: logger)
         engine.resolver.shutdown()

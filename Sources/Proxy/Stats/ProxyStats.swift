@@ -93,6 +93,9 @@ public final class ProxyStats: Sendable {
          ("upstream_reused", .int(upstreamReused.load(ordering: .relaxed))),
          ("upstream_idle_closed", .int(upstreamClosedIdleTimeout.load(ordering: .relaxed))),
          ("upstream_origin_closed", .int(upstreamClosedByOrigin.load(ordering: .relaxed))),
-         ("bytes_out", .int(bytesToClients.load(ordering: .relaxed)))]
+         ("bytes_out", .int(bytesToClients.load(ordering: .relaxed))),
+         ("cache_hits", .int(cacheHits.load() + cacheRevalidated.load() + cacheStale.load())),
+         ("cache_misses", .int(cacheMisses.load())), ("cache_stores", .int(cacheStores.load())),
+         ("cache_entries", .int(cacheEntries.load())), ("cache_bytes", .int(cacheBytes.load()))]
     }
 }
