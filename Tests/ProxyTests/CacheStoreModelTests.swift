@@ -80,14 +80,16 @@ import Testing
                 }
                 let entry = model.remove(at: index)
                 model.insert(entry, at: 0)
-                #expect(pin.copyBody(0..<pin.bodyCount) == entry.body)
+                let same = pin.copyBody(0..<pin.bodyCount) == entry.body
+                #expect(same, "step \(step): bytes of \(id) differ")
                 if rng.next() % 3 == 0 && pins.count < 3 {
                     pins.append(HeldPin(pin: pin, serial: entry.serial, body: entry.body))
                 }
             case 7: // release a held pin
                 guard !pins.isEmpty else { break }
                 let held = pins.remove(at: Int(rng.next() % UInt64(pins.count)))
-                #expect(held.pin.copyBody(0..<held.pin.bodyCount) == held.body, "pinned bytes changed")
+                let same = held.pin.copyBody(0..<held.pin.bodyCount) == held.body
+                #expect(same, "step \(step): pinned bytes changed")
                 held.pin.release()
                 if !pinned(held.serial) { unlinkedPinnedBytes[held.serial] = nil }
             default: // remove
@@ -114,7 +116,8 @@ import Testing
             #expect(snapshot.map { String(decoding: $0.key, as: UTF8.self) + "|" + String(decoding: $0.variant, as: UTF8.self) } == model.map(\.id),
                     "step \(step): recency order differs")
             for (index, live) in snapshot.enumerated() where index < model.count {
-                #expect(live.body == model[index].body, "step \(step): bytes of \(model[index].id) differ")
+                let same = live.body == model[index].body
+                #expect(same, "step \(step): bytes of \(model[index].id) differ")
                 model[index].blockBytes = live.blockBytes
                 let least = CacheStore.blockBytes(forData: live.key.count + live.variant.count + live.head.count + live.body.count)
                 #expect(live.blockBytes >= least && live.blockBytes < least + ArenaBlock.minimumBytes)

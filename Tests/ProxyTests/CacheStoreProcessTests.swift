@@ -92,4 +92,34 @@ import Glibc
         #expect(store.entryCount == 2)
         #expect(store.validate())
     }
+
+    @Test func reservationsOfAKilledWriterAreReclaimed() throws {
+        let store = try CacheStore(capacityBytes: 1 << 20, maxObjectBytes: 64 << 10)
+        #expect(put(store, "http://p.test/kept", body: pattern(3000, seed: 1)))
+        let kept = store.usedBytes
+        let ownWriter = try #require(store.beginStore(key: [7], variant: [], head: [], expectedBodyBytes: 100))
+        let withOwn = store.usedBytes
+        let child = try #require(ForkedChild.run {
+            guard let writer = store.beginStore(key: [1], variant: [], head: [], expectedBodyBytes: nil),
+                  writer.append(pattern(40_000, seed: 2)) else { return 1 }
+            while true { ForkedChild.sleep(milliseconds: 10) }
+        })
+        var reserved = false
+        for _ in 0..<500 where !reserved {
+            reserved = store.usedBytes >= withOwn + 40_000
+            if !reserved { ForkedChild.sleep(milliseconds: 10) }
+        }
+        #expect(reserved)
+        let whileAlive = store.reclaimDeadWriters()
+        #expect(whileAlive == 0, "a live writer keeps its reservation")
+        child.kill()
+        #expect(child.wait() == .signaled(SIGKILL))
+        let reclaimed = store.reclaimDeadWriters()
+        #expect(reclaimed == 1)
+        #expect(store.usedBytes == withOwn)
+        #expect(store.validate())
+        ownWriter.abandon()
+        #expect(store.usedBytes == kept)
+        #expect(fetch(store, "http://p.test/kept") == pattern(3000, seed: 1))
+    }
 }

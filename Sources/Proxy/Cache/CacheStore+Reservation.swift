@@ -111,3 +111,34 @@ extension CacheStore {
         }
     }
 }
+
+extension CacheStore {
+    /// Frees the reservations of processes that no longer exist (a fork-model child killed
+    /// while storing a response), which nothing else would ever free. Walks every block under
+    /// the lock (O(blocks)): for the parent to call now and then, e.g. after reaping children,
+    /// not per request. Returns how many were freed. A reused pid keeps its predecessor's
+    /// reservation (leaked, never corrupted); pins of dead processes cannot be told apart and
+    /// stay until the next wipe.
+    @discardableResult
+    public func reclaimDeadWriters() -> Int {
+        locked {
+            var freed = 0
+            var block = layout.heapStart
+            while block < layout.heapEnd {
+                let next = heap.next(block)
+                if !heap.isFree(block), arena.load32(block + F.state) == EntryState.reserved.rawValue,
+                   !Sys.processExists(Int32(bitPattern: arena.load32(block + F.ownerPID))) {
+                    // Freeing merges the block with free neighbours; the block after a free
+                    // next neighbour is used (free blocks are never adjacent) and untouched.
+                    let resume = heap.isFree(next) ? heap.next(next) : next
+                    release(block)
+                    freed += 1
+                    block = resume
+                } else {
+                    block = next
+                }
+            }
+            return freed
+        } ?? 0
+    }
+}
