@@ -71,7 +71,7 @@ public final class ResponseCache: Sendable {
             variant.isEmpty || VaryKey.matches(request: request, variant: Self.bytes(variant))
         }
         guard let pin else { return .miss }
-        guard let stored = pin.withHead({ StoredResponse.decode($0) }) else {
+        guard let stored = StoredResponse.decode(pin.copyHead()) else {
             // Unreadable metadata (never written by this version): drop it.
             pin.release()
             store.remove(key: key)
@@ -169,10 +169,26 @@ public final class ResponseCache: Sendable {
             extra.append(contentsOf: ResponseRewriter.connectionKeepAlive)
         }
         let age = hit.stored.currentAge(now: wallNow)
-        guard var bytes = CachedHead.forSending(storedHead, age: age, cacheStatus: status, extraLines: extra) else {
-            return (ErrorPage.render(status: 502, detail: "A stored response could not be read.", via: nil, close: !keepAlive), 502)
+        var bytes: [UInt8]
+        if code == hit.stored.status, storedHead.count >= 4 {
+            // Stored heads carry no Age, X-Proxy-Cache or Content-Length (`storableHead`): the
+            // answer is the stored head with ours appended, no parsing per hit.
+            bytes = []
+            bytes.reserveCapacity(storedHead.count + extra.count + 64 + (bodyless ? 0 : hit.pin.bodyCount))
+            bytes.append(contentsOf: storedHead[0..<(storedHead.count - 2)])
+            bytes.append(contentsOf: Self.ageField)
+            bytes.append(contentsOf: String(min(max(age, 0), Int64(CacheControl.maxDeltaSeconds))).utf8)
+            bytes.append(contentsOf: Self.crlf)
+            bytes.append(contentsOf: Self.cacheStatusLines[status] ?? [])
+            bytes.append(contentsOf: extra)
+            bytes.append(contentsOf: Self.crlf)
+        } else {
+            guard let head = CachedHead.forSending(storedHead, age: age, cacheStatus: status, extraLines: extra) else {
+                return (ErrorPage.render(status: 502, detail: "A stored response could not be read.", via: nil, close: !keepAlive), 502)
+            }
+            bytes = head
         }
-        if !bodyless, hit.pin.bodyCount > 0 { bytes.append(contentsOf: hit.pin.copyBody(0..<hit.pin.bodyCount)) }
+        if !bodyless, hit.pin.bodyCount > 0 { hit.pin.appendBody(to: &bytes) }
         return (bytes, code)
     }
 
@@ -194,10 +210,11 @@ public final class ResponseCache: Sendable {
             markUncollapsible(key, wallNow: responseTime)
             return nil
         }
-        let head = Self.withoutContentLength(CachedHead.storable(response, responseTime: responseTime))
-        guard let stored = StoredResponse(head: head, variant: variant, requestTime: requestTime, responseTime: responseTime,
+        let head = Self.withoutFields(CachedHead.storable(response, responseTime: responseTime), ["content-length"])
+        guard var stored = StoredResponse(head: head, variant: variant, requestTime: requestTime, responseTime: responseTime,
                                           lifetime: lifetime, options: options)
         else { return nil }
+        stored.head = Self.storableHead(stored.head)
         if stored.freshnessLifetime <= 0 || stored.flags.contains(.noCache) { markUncollapsible(key, wallNow: responseTime) }
         let expected: Int? = if case .contentLength(let n) = response.framing { Int(clamping: n) } else { nil }
         return store.beginStore(key: key, variant: variant, head: stored.encode(), expectedBodyBytes: expected)
@@ -211,7 +228,8 @@ public final class ResponseCache: Sendable {
                  requestTime: Int64, responseTime: Int64) -> CacheHit? {
         switch HeaderRefresh.refresh(candidate.stored, notModified: notModified, requestTime: requestTime,
                                      responseTime: responseTime, options: options) {
-        case .updated(let refreshed):
+        case .updated(var refreshed):
+            refreshed.head = Self.storableHead(refreshed.head)
             if let writer = store.beginStore(key: key, variant: refreshed.variant, head: refreshed.encode(),
                                              expectedBodyBytes: candidate.pin.bodyCount) {
                 if candidate.pin.bodyCount == 0 || writer.append(candidate.pin.copyBody(0..<candidate.pin.bodyCount)) {
@@ -252,9 +270,21 @@ public final class ResponseCache: Sendable {
         return true
     }
 
-    /// A stored head without its Content-Length lines: each answer states the stored body's
-    /// size itself.
-    static func withoutContentLength(_ head: [UInt8]) -> [UInt8] {
+    static let ageField = Array("Age: ".utf8)
+    static let crlf: [UInt8] = [0x0D, 0x0A]
+    static let cacheStatusLines: [CacheStatus: [UInt8]] = Dictionary(uniqueKeysWithValues: CacheStatus.allCases.map {
+        ($0, Array("X-Proxy-Cache: \($0.rawValue)\r\n".utf8))
+    })
+
+    /// The head as stored, after its metadata was read from it: no Age (the metadata keeps its
+    /// value; each answer computes its own), X-Proxy-Cache or Content-Length (each answer states
+    /// the stored body's size), so a hit appends its fields without parsing the head.
+    static func storableHead(_ head: [UInt8]) -> [UInt8] {
+        withoutFields(head, ["age", "x-proxy-cache", "content-length"])
+    }
+
+    /// `head` without the field lines named in `lowercaseNames`.
+    static func withoutFields(_ head: [UInt8], _ lowercaseNames: [String]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(head.count)
         var lineStart = 0
@@ -262,7 +292,7 @@ public final class ResponseCache: Sendable {
         while i + 1 < head.count {
             guard head[i] == 0x0D, head[i + 1] == 0x0A else { i += 1; continue }
             let line = head[lineStart..<(i + 2)]
-            if lineStart == 0 || !startsField(line, "content-length") { out.append(contentsOf: line) }
+            if lineStart == 0 || !lowercaseNames.contains(where: { startsField(line, $0) }) { out.append(contentsOf: line) }
             i += 2
             lineStart = i
         }

@@ -50,6 +50,15 @@ extension StoredResponse {
 
     /// Reads a blob written by `encode`; nil for anything else.
     public static func decode(_ blob: Span<UInt8>) -> StoredResponse? {
+        decode(blob, copy: nil)
+    }
+
+    /// `decode` of an array: its variant and head are sliced out of it (one copy each).
+    public static func decode(_ blob: [UInt8]) -> StoredResponse? { decode(blob.span, copy: blob) }
+
+    /// Decodes `blob`; `copy`, when given, holds the same bytes and is sliced for the parts
+    /// (a block copy instead of a byte loop).
+    private static func decode(_ blob: Span<UInt8>, copy: [UInt8]?) -> StoredResponse? {
         guard blob.count >= fixedBytes else { return nil }
         for i in 0..<4 where blob[i] != magic[i] { return nil }
         guard blob[4] == formatVersion else { return nil }
@@ -71,8 +80,9 @@ extension StoredResponse {
         guard present & 1 != 0 || date == 0, present & 2 != 0 || expires == 0, present & 4 != 0 || lastModified == 0,
               values[3] >= 0, values[6] >= 0, values[7] >= 0, values[8] >= 0
         else { return nil }
-        let variant = bytes(blob, fixedBytes, variantCount)
-        let head = bytes(blob, fixedBytes + variantCount, headCount)
+        let headStart = fixedBytes + variantCount
+        let variant = copy.map { Array($0[fixedBytes..<headStart]) } ?? bytes(blob, fixedBytes, variantCount)
+        let head = copy.map { Array($0[headStart..<(headStart + headCount)]) } ?? bytes(blob, headStart, headCount)
         // The head must look like one: a status line with the same status first, the empty
         // line last.
         guard head.count >= 16, head.starts(with: Array("HTTP/1.".utf8)), head[8] == 0x20,
@@ -86,9 +96,6 @@ extension StoredResponse {
                               status: status, freshnessLifetime: values[6], flags: Flags(rawValue: rawFlags),
                               staleWhileRevalidate: values[7], staleIfError: values[8], variant: variant, head: head)
     }
-
-    /// `decode` of an array.
-    public static func decode(_ blob: [UInt8]) -> StoredResponse? { decode(blob.span) }
 
     static func put(_ out: inout [UInt8], _ value: UInt64, _ count: Int) {
         for i in 0..<count { out.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }

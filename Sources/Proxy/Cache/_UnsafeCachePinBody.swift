@@ -9,3 +9,10 @@ extension CachePin {
         return try unsafe store.arena.withRawBuffer(bodyOffset, count: bodyCount, body)
     }
 }
+
+extension CachePin {
+    /// Appends the body to `out` with one block copy from the arena.
+    public func appendBody(to out: inout [UInt8]) {
+        withBody { raw in unsafe out.append(contentsOf: raw) }
+    }
+}

@@ -9,8 +9,10 @@ import SafeParse
 /// exchange. Nothing here holds a store lock: a hit is a pinned entry, a fill a private
 /// reservation that becomes visible at `commit`, so a response that fails midway is never seen.
 extension ConnectionMachine {
-    /// What the cache does for the exchange in flight.
-    struct CacheExchange {
+    /// What the cache does for the exchange in flight. A class, so the exchange (copied often
+    /// as a value) carries one reference instead of the request head and the hit; it belongs
+    /// to one exchange of one machine and is never shared.
+    final class CacheExchange {
         /// The stored-GET key (normalized absolute URI).
         var key: [UInt8]
         /// The request head, kept for storability, Vary and conditional answers at response time.
@@ -22,6 +24,8 @@ extension ConnectionMachine {
         var candidate: CacheHit?
         /// The request sent upstream carries our validators for `candidate`.
         var validating = false
+        /// Our validator field lines for `candidate` (with `validating`).
+        var validators: [UInt8] = []
         /// The origin's 304 refreshed `candidate`; the client is answered from it.
         var answerFromCandidate = false
         /// The response being stored (nil: not storable, too large, or not a GET).
@@ -33,6 +37,12 @@ extension ConnectionMachine {
         /// The fill this exchange waited for ended without a usable entry: fetch without
         /// claiming, so waiters released together do not queue behind each other.
         var fillFailed = false
+
+        init(key: [UInt8], request: RequestHead, requestTime: Int64) {
+            self.key = key
+            self.request = request
+            self.requestTime = requestTime
+        }
     }
 
     /// Longest a request waits for another connection's fill of the same key before fetching
@@ -60,7 +70,8 @@ extension ConnectionMachine {
 
     /// One look at the store for the exchange's key: answer, wait, or go to the origin.
     private mutating func lookUpCache(now: UInt64, into out: inout [ConnectionAction]) -> Bool {
-        guard let cache = engine.cache, let ex = exchange, var state = ex.cache else { return false }
+        guard let cache = engine.cache, let method = exchange?.method, let clientPersistent = exchange?.clientPersistent,
+              let state = exchange?.cache else { return false }
         let wallNow = engine.wallSeconds(now)
         let lookup = cache.lookup(key: state.key, request: state.request, wallNow: wallNow)
         switch lookup {
@@ -76,13 +87,13 @@ extension ConnectionMachine {
             state.candidate = hit
             if let validators {
                 state.validating = true
-                exchange?.upstreamHead = cache.validationHead(ex.upstreamHead, validators: validators)
+                state.validators = validators
             }
             logLookup(state.key, "EXPIRED", age: hit.age, into: &out)
             if cache.onlyIfCached(state.request) {
                 exchange?.cache = state
                 respondError(504, detail: "The stored response is stale (only-if-cached).", reason: "cache_only_if_cached_stale",
-                             now: now, close: !ex.clientPersistent, into: &out)
+                             now: now, close: !clientPersistent, into: &out)
                 return true
             }
         case .miss:
@@ -90,12 +101,12 @@ extension ConnectionMachine {
             if cache.onlyIfCached(state.request) {
                 exchange?.cache = state
                 respondError(504, detail: "The response is not in the cache (only-if-cached).", reason: "cache_only_if_cached_miss",
-                             now: now, close: !ex.clientPersistent, into: &out)
+                             now: now, close: !clientPersistent, into: &out)
                 return true
             }
         }
         // Stampede protection: one exchange fetches; the others wait for its entry.
-        if ex.method == .get && !state.fillFailed && cache.shouldCollapse(key: state.key, wallNow: wallNow) {
+        if method == .get && !state.fillFailed && cache.shouldCollapse(key: state.key, wallNow: wallNow) {
             let deadline = now &+ (config.timeouts.upstreamConnectMs &+ config.timeouts.upstreamResponseMs) &* 1_000_000
             if cache.store.claimFill(key: state.key, now: now, deadline: deadline) {
                 state.claimedFill = true
@@ -103,7 +114,7 @@ extension ConnectionMachine {
                 if state.waitingSince == nil { state.waitingSince = now }
                 state.candidate = nil
                 state.validating = false
-                exchange?.upstreamHead = ex.upstreamHead
+                state.validators = []
                 exchange?.cache = state
                 phase = .awaitingCache
                 arm(.cacheWait, Self.cacheWaitPollMs, into: &out)
@@ -130,10 +141,24 @@ extension ConnectionMachine {
         if case .connected = upstream { hadIdleUpstream = true } else { hadIdleUpstream = false }
         phase = .connecting
         if lookUpCache(now: now, into: &out) { return }
+        guard case .absolute(let uri) = state.request.target else { return }
+        let connection = (try? ConnectionOptions.parse(state.request.fields)) ?? ConnectionOptions()
+        buildUpstreamHead(state.request, uri: uri, connection: connection)
         connectForExchange(hadIdleUpstream: hadIdleUpstream, now: now, into: &out)
     }
 
+    /// The head to send upstream, built only once the cache did not answer: the rewritten
+    /// request, with our validators instead of the client's conditionals when validating.
+    mutating func buildUpstreamHead(_ head: RequestHead, uri: AbsoluteURI, connection: ConnectionOptions) {
+        var upstreamHead = RequestRewriter.upstreamHead(head, uri: uri, connection: connection, viaLine: engine.viaLine)
+        if let state = exchange?.cache, state.validating, let cache = engine.cache {
+            upstreamHead = cache.validationHead(upstreamHead, validators: state.validators)
+        }
+        exchange?.upstreamHead = upstreamHead
+    }
+
     private func logLookup(_ key: [UInt8], _ result: String, age: Int64?, into out: inout [ConnectionAction]) {
+        guard config.logLevel == .debug else { return } // not even built when it would be dropped
         var fields: [(key: String, value: LogValue)] = [("key", .bytes(key)), ("result", .text(result))]
         if let age { fields.append(("age_ms", .int(Int(age) * 1000))) }
         out.append(.log(LogRecord(.debug, "cache_lookup", fields)))
@@ -181,7 +206,7 @@ extension ConnectionMachine {
             // and same-host Location / Content-Location targets (applied when it completes).
             exchange?.invalidationKeys = cache.invalidationKeys(request: request, response: head)
         }
-        guard var state = ex.cache else { return false }
+        guard let state = ex.cache else { return false }
         let wallNow = engine.wallSeconds(now)
         if state.validating, head.status == 304, let candidate = state.candidate {
             let refreshed = cache.refresh(candidate, with: head, key: state.key, request: state.request,
@@ -240,7 +265,7 @@ extension ConnectionMachine {
                 out.append(.log(LogRecord(.debug, "cache_invalidate", [("entries", .int(removed))])))
             }
         }
-        guard var state = ex.cache else { return false }
+        guard let state = ex.cache else { return false }
         if let writer = state.writer {
             state.writer = nil
             if writer.commit() {

@@ -541,10 +541,10 @@ public struct ConnectionMachine {
             }
             ex.host = uriParts.authority.normalizedHost(in: bytes)
             ex.port = uriParts.authority.effectivePort(default: 80)
-            ex.upstreamHead = RequestRewriter.upstreamHead(head, uri: uriParts, connection: connection, viaLine: engine.viaLine)
             exchange = ex
             phase = .connecting
             if consultCache(head, uri: uriParts, now: now, into: &out) { return }
+            buildUpstreamHead(head, uri: uriParts, connection: connection)
             connectForExchange(hadIdleUpstream: hadIdleUpstream, now: now, into: &out)
             return
         }
