@@ -111,6 +111,17 @@ import Testing
         #expect(CacheKey(request: head)?.description == key)
     }
 
+    @Test("the key is AbsoluteURI.normalized, byte for byte", arguments: [
+        "GET HTTP://Example.COM:80/a?b=C HTTP/1.1", "GET http://example.com:080/x HTTP/1.1", "GET http://EXAMPLE.com:8080 HTTP/1.1",
+        "GET http://[::1]:80/ HTTP/1.1", "GET http://[FE80::1]:8000/p?q HTTP/1.1", "GET http://a.b?x=1 HTTP/1.1",
+    ])
+    func keyAgreesWithNormalizedURI(_ requestLine: String) throws {
+        let head = try CachePolicyFixtures.request(requestLine, "Host: x")
+        guard case .absolute(let uri) = head.target else { Issue.record("not absolute-form"); return }
+        let expected = uri.normalized(in: head.fields.bytes.span)
+        #expect(CacheKey(request: head)?.description == expected)
+    }
+
     @Test("other methods have no key", arguments: ["POST", "PUT", "DELETE", "OPTIONS", "PATCH", "FOO"])
     func noKey(_ method: String) throws {
         let head = try CachePolicyFixtures.request("\(method) http://example.com/ HTTP/1.1", "Host: x", "Content-Length: 0")

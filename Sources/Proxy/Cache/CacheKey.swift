@@ -22,8 +22,27 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     /// The key of `head`'s target URI, whatever its method (for invalidation).
     init?(target head: RequestHead) {
         guard case .absolute(let uri) = head.target else { return nil }
-        let bytes = head.fields.bytes
-        self.bytes = Array(uri.normalized(in: bytes.span).utf8)
+        self.bytes = Self.normalized(uri, in: head.fields.bytes)
+    }
+
+    /// `AbsoluteURI.normalized` built as bytes (the same form, without a String per request;
+    /// `CacheKeyTests` checks they agree).
+    static func normalized(_ uri: AbsoluteURI, in bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(uri.pathAndQuery.upperBound - uri.schemeRange.lowerBound + 1)
+        for i in uri.schemeRange { out.append(CacheBytes.lowercased(bytes[i])) }
+        out.append(contentsOf: [0x3A, 0x2F, 0x2F])
+        let authority = uri.authority
+        if authority.isIPv6Literal { out.append(0x5B) }
+        for i in authority.host { out.append(CacheBytes.lowercased(bytes[i])) }
+        if authority.isIPv6Literal { out.append(0x5D) }
+        if let port = authority.port, port != uri.scheme.defaultPort {
+            out.append(0x3A)
+            out.append(contentsOf: String(port).utf8)
+        }
+        if uri.pathAndQuery.isEmpty || bytes[uri.pathAndQuery.lowerBound] != 0x2F { out.append(0x2F) }
+        out.append(contentsOf: bytes[uri.pathAndQuery])
+        return out
     }
 
     /// The key of an absolute URI given as bytes; nil when it is not a valid absolute URI with an
