@@ -9,6 +9,8 @@ public final class EngineContext: Sendable {
     public let resolver = ResolverPool()
     /// Idle origin connections shared by every client connection of the process.
     public let upstreamPool: UpstreamPool
+    /// The seccomp sandbox each driver thread enters as it starts.
+    public let sandbox: Sandbox
     /// `Via: 1.1 <name>\r\n`, added to every forwarded head (built once).
     let viaLine: [UInt8]
     private let draining = Atomic<Bool>(false)
@@ -17,8 +19,9 @@ public final class EngineContext: Sendable {
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
     public func beginDraining() { draining.store(true, ordering: .releasing) }
 
-    public init(config: ProxyConfiguration, stats: ProxyStats = ProxyStats()) {
+    public init(config: ProxyConfiguration, stats: ProxyStats = ProxyStats(), sandbox: Sandbox? = nil) {
         self.config = config
+        self.sandbox = sandbox ?? Sandbox(mode: config.sandbox, testViolation: config.sandboxTestViolation)
         self.stats = stats
         upstreamPool = UpstreamPool(config: config, stats: stats)
         viaLine = Array("Via: 1.1 \(config.viaName)\r\n".utf8)
