@@ -141,6 +141,8 @@ enum LinuxABI {
     static let SIGTERM: UInt64 = 15
     static let SO_TYPE: UInt64 = 3
     static let SO_ERROR: UInt64 = 4
+    static let IP_RECVERR: UInt64 = 11
+    static let FIONREAD: UInt64 = 0x541B
     static let F_GETFL: UInt64 = 3
     static let F_SETFL: UInt64 = 4
     static let ENOSYS: Int32 = 38
@@ -234,7 +236,9 @@ extension SyscallRule {
         .allow("sendmmsg", "DNS: the A and AAAA queries in one call"),
         .allow("recvfrom", "DNS answers"),
         .allow("poll", "waits for a DNS answer"),
-        .allow("ioctl", "DNS: FIONREAD sizes an answer"),
+        .allow("ioctl", when: .equal(1, LinuxABI.FIONREAD), "DNS: FIONREAD sizes an answer"),
+        .allow("setsockopt", when: .equal(2, LinuxABI.IP_RECVERR), "DNS: IP_RECVERR on the UDP socket"),
+        .allow("mmap", "maps a name-service module loaded on the first lookup that needs it (nsswitch.conf)"),
     ]
 
     /// The fork model's parent.
