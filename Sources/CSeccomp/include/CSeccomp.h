@@ -20,7 +20,7 @@ enum cseccomp_default {
 };
 
 /// A new filter context (native architecture only; other architectures are killed), or
-/// NULL. Not-allowed actions are also written to the kernel's audit log (CTL_LOG).
+/// NULL.
 void *cseccomp_new(enum cseccomp_default action);
 /// Frees a context (loaded filters stay in force).
 void cseccomp_release(void *ctx);
