@@ -261,6 +261,10 @@ extension SyscallRule {
     /// ASan and TSan builds only (never release): calls their runtimes make on their own.
     static let sanitizerRuntime: [SyscallRule] = [
         .allow("sched_yield", "sanitizer runtime: spin locks"),
+        .allow("gettimeofday", "ThreadSanitizer runtime: its background thread's clock"),
+        .allow("rseq", "ThreadSanitizer runtime: starts its background thread again in a fork child"),
+        .allow("set_robust_list", "ThreadSanitizer runtime: the same thread start"),
+        .allow("nanosleep", "ThreadSanitizer runtime: internal sleeps (its own raw call, not glibc's clock_nanosleep)"),
         .allow("rt_sigreturn", "sanitizer runtime: returns from its signal handlers"),
         .allow("getrandom", "sanitizer runtime"),
         .allow("gettid", "sanitizer runtime: thread ids in reports"),
