@@ -278,6 +278,7 @@ extension SyscallRule {
         .allow("ptrace", "LeakSanitizer stops the threads to scan their stacks"),
         .allow("clone", "LeakSanitizer's tracer task"),
         .allow("wait4", "LeakSanitizer waits for its tracer"),
+        .allow("getpid", "LeakSanitizer: its own process id at exit"),
         .allow("getppid", "LeakSanitizer's tracer checks that the process it stops is still there"),
         .allow("sched_getaffinity", "sanitizer runtime"),
     ]
