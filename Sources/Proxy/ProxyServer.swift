@@ -24,9 +24,18 @@ public enum ProxyServer {
         // The fork model's parent must stay single-threaded: no log writer thread (lines are
         // written as they are flushed) and no resolver threads (children resolve inline).
         let singleThreaded = config.model == .fork
+        let sandbox = Sandbox(mode: config.sandbox, testViolation: config.sandboxTestViolation)
+        do throws(SandboxError) {
+            try sandbox.prepare()
+        } catch {
+            let logger = Logger(minimumLevel: .info, synchronous: true)
+            logger.log(LogRecord(.error, "sandbox_failed", [("error", .text(error.description))]), thread: "main")
+            return 1
+        }
         let logger = Logger(minimumLevel: config.logLevel, synchronous: singleThreaded,
-                            capacityBytes: config.logBufferLines * 256)
-        let engine = EngineContext(config: config)
+                            capacityBytes: config.logBufferLines * 256,
+                            onWriterStart: { sandbox.enter(.logger) })
+        let engine = EngineContext(config: config, sandbox: sandbox)
         let log = LogBuffer(logger: logger, thread: "main")
         log.log(LogRecord(.info, "Proxy starting", [("version", .text(PortcullisVersion.string))]))
         log.log(LogRecord(.info, "Configuration:", [
@@ -35,6 +44,7 @@ public enum ProxyServer {
             ("verbose", .text(config.verbose ? "enabled" : "disabled")), ("via", .text(config.viaName)),
             ("allow", .text(config.allow.map(\.description).joined(separator: ","))),
         ]))
+        log.log(LogRecord(.info, "Sandbox", sandbox.startupFields))
         for address in listener.addresses {
             log.log(LogRecord(.info, "Listening on \(address)", []))
         }
@@ -51,12 +61,12 @@ public enum ProxyServer {
         } else {
             logger.log(LogRecord(.info, "cache disabled (-m 0)", []), thread: "cache")
         }
-        if !singleThreaded { engine.resolver.start() }
+        if !singleThreaded { engine.resolver.start { _ in sandbox.enter(.resolver) } }
         let status = driver.serve(listener: listener, engine: engine, logger: logger)
         engine.resolver.shutdown()
         engine.upstreamPool.closeAll()
         listener.close()
-        log.log(LogRecord(.info, "shutdown_complete", engine.stats.summaryFields + [("log_dropped", .int(logger.dropped))]))
+        log.log(LogRecord(.info, "shutdown_complete", engine.stats.summaryFields + [("log_dropped", .int(logger.dropped)), ("sandbox_installs", .int(sandbox.installs))]))
         log.flush()
         logger.shutdown()
         return status

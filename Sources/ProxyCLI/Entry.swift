@@ -12,6 +12,11 @@ struct ProxyCommand {
             case .help(let text):
                 print(text)
                 exit(0)
+            case .checkSandbox:
+                exit(SandboxCheck.run())
+            case .printSandboxPolicy:
+                SandboxCheck.printPolicies()
+                exit(0)
             case .run(let box):
                 exit(ProxyServer.run(box.config))
             }

@@ -46,6 +46,16 @@ import Proxy
         #expect(try config(["--ipv6", "--listen", "127.0.0.1"]).listenAddresses == ["127.0.0.1", "::"])
     }
 
+    @Test func sandboxModeAndChecks() throws {
+        #expect(try config([]).sandbox == .enforce)
+        #expect(try config(["--sandbox", "log"]).sandbox == .log)
+        #expect(try config(["--sandbox=off"]).sandbox == .off)
+        #expect(try config(["--sandbox-test-violation"]).sandboxTestViolation)
+        #expect(usageError(["--sandbox", "strict"]) == "unknown sandbox mode 'strict': expected enforce, log or off")
+        #expect(try Proxy.CommandLine.parse(["--check-sandbox"]) == .checkSandbox)
+        #expect(try Proxy.CommandLine.parse(["--print-sandbox-policy"]) == .printSandboxPolicy)
+    }
+
     @Test func logLevelOption() throws {
         #expect(try config(["--log-level", "warn"]).logLevel == .warn)
         #expect(try config(["-v"]).logLevel == .debug)

@@ -6,6 +6,10 @@ public enum CommandLine {
     public enum Outcome: Equatable {
         case run(ProxyConfigurationBox)
         case help(String)
+        /// `--check-sandbox`: try forbidden and allowed calls under the worker policy.
+        case checkSandbox
+        /// `--print-sandbox-policy`: every role's allowlist with reasons (for SECURITY.md).
+        case printSandboxPolicy
     }
 
     /// A usage error: the message to print; the process exits 2.
@@ -50,6 +54,10 @@ public enum CommandLine {
           --max-headers N            Header field count limit, 431 above (default 100)
           --max-head BYTES           Whole request head limit, 431 above (default 65536)
           --max-body BYTES           Request body limit, 413 above (default unlimited)
+          --sandbox MODE             seccomp filters: enforce (default; a forbidden call kills the process), log, off
+          --check-sandbox            Try forbidden and allowed calls under the worker policy, print the table, exit
+          --print-sandbox-policy     Print each role's system call allowlist and exit
+          --sandbox-test-violation   For tests: each serving thread makes one forbidden call (execve)
     """
 
     public static func parse(_ arguments: [String]) throws(UsageError) -> Outcome {
@@ -94,6 +102,17 @@ public enum CommandLine {
             switch option {
             case "-h", "--help":
                 return .help(usage)
+            case "--check-sandbox":
+                return .checkSandbox
+            case "--print-sandbox-policy":
+                return .printSandboxPolicy
+            case "--sandbox":
+                let text = try next()
+                guard let mode = SandboxMode(rawValue: text) else {
+                    throw UsageError(message: "unknown sandbox mode '\(text)': expected enforce, log or off")
+                }
+                config.sandbox = mode
+            case "--sandbox-test-violation": config.sandboxTestViolation = true
             case "-p", "--port":
                 try setPort(option, try next())
             case "-c", "--concurrency":
@@ -189,6 +208,6 @@ public struct ProxyConfigurationBox: Equatable {
         a.config.port == b.config.port && a.config.model == b.config.model && a.config.threads == b.config.threads
             && a.config.cacheMegabytes == b.config.cacheMegabytes && a.config.verbose == b.config.verbose
             && a.config.listenAddresses == b.config.listenAddresses && a.config.allow == b.config.allow
-            && a.config.timeouts == b.config.timeouts && a.config.requestLimits == b.config.requestLimits
+            && a.config.timeouts == b.config.timeouts && a.config.sandbox == b.config.sandbox && a.config.requestLimits == b.config.requestLimits
     }
 }

@@ -52,6 +52,10 @@ public struct ProxyConfiguration: Sendable {
     public var ioBufferBytes: Int = 16 * 1024
     /// Log lines buffered before new ones are dropped (and counted). Default 8192.
     public var logBufferLines: Int = 8192
+    /// The seccomp sandbox (`--sandbox`). Default enforce.
+    public var sandbox: SandboxMode = .enforce
+    /// For tests (`--sandbox-test-violation`): serving threads make one forbidden call.
+    public var sandboxTestViolation = false
     public var timeouts = Timeouts()
     /// Parser limits for client requests.
     public var requestLimits = Limits.default

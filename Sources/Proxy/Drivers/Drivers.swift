@@ -30,6 +30,7 @@ enum Drivers {
 struct IterativeDriver: Driver {
     func serve(listener: Listener, engine: EngineContext, logger: Logger) -> Int32 {
         let log = LogBuffer(logger: logger, thread: "main")
+        engine.sandbox.enter(.servingAcceptor)
         while true {
             switch listener.next() {
             case .connection(let fd, let peer):
@@ -58,6 +59,8 @@ struct ThreadDriver: Driver {
         let log = LogBuffer(logger: logger, thread: "main")
         let live = AtomicCounter()
         var counter = 0
+        // Connection threads are created by this thread and inherit its filter.
+        engine.sandbox.enter(.spawningAcceptor)
         while true {
             switch listener.next() {
             case .connection(let fd, let peer):
@@ -106,6 +109,7 @@ struct PoolDriver: Driver {
             running.increment()
             let name = "worker-\(i)"
             let started = OSThread.spawn(name: name) {
+                engine.sandbox.enter(.worker)
                 let workerLog = LogBuffer(logger: logger, thread: name)
                 while let job = queue.pop() {
                     BlockingConnection(engine: engine, clientFD: job.fd, peer: job.peer, log: workerLog).run()
@@ -121,6 +125,8 @@ struct PoolDriver: Driver {
         log.log(LogRecord(.info, "Thread pool started with \(workers) workers", []))
         log.flush()
         engine.poolGauges.configure(workers: workers, maxQueueDepth: queue.capacity)
+        // Last: threads started after this would inherit the acceptor's filter.
+        engine.sandbox.enter(.acceptor)
         while true {
             switch listener.next() {
             case .connection(let fd, let peer):

@@ -14,7 +14,11 @@ struct EpollDriver: Driver {
             do {
                 let loop = try EventLoop(name: name, engine: engine, logger: logger, listeners: listener.fds, live: live)
                 running.increment()
-                if OSThread.spawn(name: name, { loop.run(); running.decrement() }) {
+                if OSThread.spawn(name: name, {
+                    engine.sandbox.enter(.worker)
+                    loop.run()
+                    running.decrement()
+                }) {
                     loops.append(loop)
                 } else {
                     running.decrement()
@@ -31,6 +35,7 @@ struct EpollDriver: Driver {
         log.log(LogRecord(.info, "Event loops started", [("loops", .int(loops.count))]))
         log.flush()
         engine.poolGauges.configure(workers: loops.count, maxQueueDepth: 0)
+        engine.sandbox.enter(.acceptor)
         while true {
             guard let signal = listener.waitForShutdown(timeoutMs: 1000) else {
                 log.flush()

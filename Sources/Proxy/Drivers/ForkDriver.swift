@@ -17,6 +17,8 @@ struct ForkDriver: Driver {
     func serve(listener: Listener, engine: EngineContext, logger: Logger) -> Int32 {
         let log = LogBuffer(logger: logger, thread: "main")
         var children = Set<pid_t>()
+        // Children start under this filter and narrow it to `forkChild` at once.
+        engine.sandbox.enter(.forkParent)
         while true {
             switch listener.next() {
             case .connection(let fd, let peer):
@@ -75,6 +77,7 @@ struct ForkDriver: Driver {
     /// handlers or flushing anything the parent owns.
     static func runChild(fd: Int32, peer: SocketAddress, listener: Listener, engine: EngineContext, logger: Logger) -> Never {
         listener.closeListeningSockets()
+        engine.sandbox.enter(.forkChild) // before any byte of the client is read
         let name = "child-\(getpid())"
         let log = LogBuffer(logger: logger, thread: name)
         // SIGTERM from the parent arrives on the inherited signalfd, which now reports the

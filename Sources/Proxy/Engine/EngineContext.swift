@@ -12,6 +12,8 @@ public final class EngineContext: Sendable {
     /// The shared response cache (nil when `-m 0`). Its store is one MAP_SHARED arena made
     /// here, before any fork, so fork-model children share it.
     public let cache: ResponseCache?
+    /// The seccomp sandbox each driver thread enters as it starts.
+    public let sandbox: Sandbox
     /// `Via: 1.1 <name>\r\n`, added to every forwarded head (built once).
     let viaLine: [UInt8]
     /// Wall-clock seconds at `monotonicBase` (cache ages and HTTP dates are wall-clock; the
@@ -26,9 +28,10 @@ public final class EngineContext: Sendable {
 
     /// `wallClock` pins the wall-clock second at monotonic time `monotonicNow` (tests script
     /// both); by default the system clocks.
-    public init(config: ProxyConfiguration, stats: ProxyStats = ProxyStats(),
+    public init(config: ProxyConfiguration, stats: ProxyStats = ProxyStats(), sandbox: Sandbox? = nil,
                 wallClock: (seconds: Int64, monotonicNow: UInt64)? = nil) {
         self.config = config
+        self.sandbox = sandbox ?? Sandbox(mode: config.sandbox, testViolation: config.sandboxTestViolation)
         self.stats = stats
         if let wallClock {
             wallBase = wallClock.seconds

@@ -32,14 +32,19 @@ public final class Logger: @unchecked Sendable {
 
     /// - Parameters:
     ///   - capacityBytes: most bytes queued for the writer; more is dropped and counted.
-    public init(minimumLevel: LogLevel, synchronous: Bool = false, capacityBytes: Int = 1 << 20, fd: Int32 = 2) {
+    ///   - onWriterStart: runs first on the writer thread (the sandbox hook).
+    public init(minimumLevel: LogLevel, synchronous: Bool = false, capacityBytes: Int = 1 << 20, fd: Int32 = 2,
+                onWriterStart: @escaping @Sendable () -> Void = {}) {
         self.minimumLevel = minimumLevel
         self.synchronous = synchronous
         self.capacityBytes = capacityBytes
         self.fd = fd
         if !synchronous {
             writerRunning = true
-            OSThread.spawn(name: "log-writer") { [self] in writerLoop() }
+            OSThread.spawn(name: "log-writer") { [self] in
+                onWriterStart()
+                writerLoop()
+            }
         }
     }
 

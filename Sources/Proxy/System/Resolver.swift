@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// Name resolution with getaddrinfo (thread-safe). Returns every address, IPv6 and IPv4,
+/// Name resolution with getaddrinfo (thread-safe). Runs on the `resolver-N` threads (and in
+/// fork-model children) under their seccomp policies; see `SyscallRule.resolving`. Returns every address, IPv6 and IPv4,
 /// in the order the resolver prefers, so the caller can try each in turn.
 public enum Resolver {
     public struct Failure: Error, Sendable {
@@ -15,7 +16,10 @@ public enum Resolver {
         var hints = unsafe addrinfo()
         unsafe hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         unsafe hints.ai_family = AF_UNSPEC
-        unsafe hints.ai_flags = AI_ADDRCONFIG
+        // No AI_ADDRCONFIG: it makes glibc open and bind a netlink socket on every lookup
+        // to list the host's addresses, and the resolver's sandbox allows neither netlink nor
+        // bind. An IPv6 answer on an IPv4-only host fails to connect at once and the next
+        // address is tried.
         var list: UnsafeMutablePointer<addrinfo>?
         let rc = unsafe getaddrinfo(host, String(port), &hints, &list)
         guard rc == 0 else {
