@@ -169,7 +169,8 @@ let patternPool: [UInt8] = {
         let store = try CacheStore(capacityBytes: 4 << 20, maxObjectBytes: 1 << 20)
         let body = pattern(300_000, seed: 7)
         #expect(put(store, "big", body: body, announce: false, pieces: 777))
-        #expect(fetch(store, "big") == body)
+        let same = fetch(store, "big") == body
+        #expect(same)
         let exact = CacheStore.blockBytes(forData: 3 + 19 + 300_000)
         #expect(store.usedBytes >= exact && store.usedBytes < exact + ArenaBlock.minimumBytes)
         // A short body with an announced length larger than what came is trimmed too.

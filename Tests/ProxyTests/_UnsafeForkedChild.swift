@@ -21,11 +21,21 @@ struct ForkedChild {
         case signaled(Int32)
     }
 
-    /// Waits for the child to end.
-    func wait() -> End {
+    /// Waits for the child to end; after `seconds` kills it (SIGKILL) and reports that, so a
+    /// child stuck after fork (a lock some other thread of the runner held at the time) fails
+    /// its test instead of hanging the run.
+    func wait(seconds: Int = 30) -> End {
         var status: Int32 = 0
-        while unsafe waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return .signaled(-1) }
+        var waited = 0
+        while true {
+            let rc = unsafe waitpid(pid, &status, WNOHANG)
+            if rc == pid { break }
+            if rc < 0 && errno != EINTR { return .signaled(-1) }
+            if rc == 0 {
+                if waited >= seconds * 100 { _ = Glibc.kill(pid, SIGKILL) }
+                ForkedChild.sleep(milliseconds: 10)
+                waited += 1
+            }
         }
         let low = status & 0x7F
         return low == 0 ? .exited((status >> 8) & 0xFF) : .signaled(low)
