@@ -64,7 +64,7 @@ import Testing
                             store.finishFill(key: key)
                         }
                     }
-                    if step % 500 == 0 && store.usedBytes > store.capacityBytes { fail("usedBytes over capacity") }
+                    if step % 500 == 0 && store.usedBytes > store.heapBytes { fail("usedBytes over the heap") }
                 }
                 held.removeAll()
                 finished.withLock { $0 += 1 }
