@@ -104,7 +104,10 @@ struct CacheStoreProcessTests {
         let child = try #require(ForkedChild.run {
             guard let writer = store.beginStore(key: [1], variant: [], head: [], expectedBodyBytes: nil),
                   writer.append(pattern(40_000, seed: 2)) else { return 1 }
-            while true { ForkedChild.sleep(milliseconds: 10) }
+            // The writer is used on every turn, so an optimized build cannot end its life (and
+            // abandon the reservation) before the parent kills this process.
+            while writer.bodyCount >= 0 { ForkedChild.sleep(milliseconds: 10) }
+            return 3
         })
         var reserved = false
         for _ in 0..<500 where !reserved {
