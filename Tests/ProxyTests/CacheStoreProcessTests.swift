@@ -6,7 +6,8 @@ import Glibc
 
 /// The store across processes: a fork-model child shares the arena made before it, and a
 /// process killed while holding the lock does not take the store down with it.
-@Suite(.serialized) struct CacheStoreProcessTests {
+@Suite(.serialized, .disabled(if: ForkedChild.forkMayHang, "fork under TSan: run this suite alone"))
+struct CacheStoreProcessTests {
     @Test func anEntryCommittedByAForkedChildIsFoundByTheParent() throws {
         let store = try CacheStore(capacityBytes: 1 << 20, maxObjectBytes: 64 << 10)
         let body = pattern(20_000, seed: 3)
@@ -17,7 +18,8 @@ import Glibc
             return put(store, "http://p.test/child", body: body, announce: false, pieces: 3000) ? 0 : 1
         })
         #expect(child.wait() == .exited(0))
-        #expect(fetch(store, "http://p.test/child") == body)
+        let found = fetch(store, "http://p.test/child") == body
+        #expect(found)
         #expect(store.entryCount == 2)
         #expect(store.validate())
     }
@@ -102,7 +104,10 @@ import Glibc
         let child = try #require(ForkedChild.run {
             guard let writer = store.beginStore(key: [1], variant: [], head: [], expectedBodyBytes: nil),
                   writer.append(pattern(40_000, seed: 2)) else { return 1 }
-            while true { ForkedChild.sleep(milliseconds: 10) }
+            // The writer is used on every turn, so an optimized build cannot end its life (and
+            // abandon the reservation) before the parent kills this process.
+            while writer.bodyCount >= 0 { ForkedChild.sleep(milliseconds: 10) }
+            return 3
         })
         var reserved = false
         for _ in 0..<500 where !reserved {

@@ -43,9 +43,10 @@ struct ArenaLayout: Sendable {
     /// nil if `capacity` leaves no heap of at least `minimumHeap` bytes.
     init?(capacity: Int, minimumHeap: Int = 4096) {
         guard capacity > Self.buckets, capacity <= 1 << 40 else { return nil }
-        // About one bucket per 2 KiB of capacity (an average entry is larger), at least 16.
+        // About one bucket per 2 KiB of capacity (an average entry is larger): at least 16,
+        // at most 2^24 (a 128 MiB index).
         var count = 16
-        while count * 2 <= capacity / 2048 { count *= 2 }
+        while count * 2 <= capacity / 2048 && count < 1 << 24 { count *= 2 }
         bucketCount = count
         heapStart = (Self.buckets + count * 8 + 15) & ~15
         heapEnd = ((capacity & ~15) - ArenaBlock.headerBytes)

@@ -20,8 +20,13 @@ import Glibc
 /// writers from before are ignored when they come back. Residual risk: a reader still holding
 /// a pin from before a wipe may read bytes that a new entry overwrites (it gets garbage, never
 /// a fault: the arena stays mapped), and a writer of the old generation copying outside the
-/// lock at that moment can overwrite the new generation's memory. A process that dies while
-/// holding pins or a reservation (not the lock) leaks those blocks until the next wipe.
+/// lock at that moment can overwrite the new generation's memory (each copy checks the
+/// generation first, so the window is one copy). A process that dies holding a reservation
+/// leaks it until `reclaimDeadWriters()`; one that dies holding pins leaks those entries'
+/// blocks until the next wipe.
+///
+/// Pins and writers belong to the process that made them: a forked child must neither use nor
+/// release (let go of) ones it inherited, or the entry is unpinned twice.
 public final class CacheStore: @unchecked Sendable {
     public let capacityBytes: Int
     /// The largest entry accepted: key + variant + head + body bytes.
@@ -55,6 +60,9 @@ public final class CacheStore: @unchecked Sendable {
     /// Arena bytes held by entries, reservations and entries waiting for their last pin,
     /// allocator headers and rounding included (the fixed header and index are not counted).
     public var usedBytes: Int { Int(arena.atomicLoad64(L.usedBytes)) }
+    /// Bytes the allocator manages: `capacityBytes` minus the header, lock, fill table and
+    /// index (all inside the arena too). `usedBytes` never exceeds it.
+    public var heapBytes: Int { layout.heapEnd - layout.heapStart }
     /// Entries in the index.
     public var entryCount: Int { Int(arena.atomicLoad64(L.entryCount)) }
     /// Entries evicted to make room, since the store was made (all processes).

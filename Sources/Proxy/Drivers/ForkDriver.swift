@@ -23,7 +23,7 @@ struct ForkDriver: Driver {
             switch listener.next() {
             case .connection(let fd, let peer):
                 engine.stats.acceptedConnections.add(1, ordering: .relaxed)
-                Self.reap(&children)
+                Self.reap(&children, cache: engine.cache)
                 guard children.count < engine.config.maxConnections else {
                     Overload.reject(fd: fd, engine: engine, log: log, reason: "max_children")
                     continue
@@ -40,14 +40,14 @@ struct ForkDriver: Driver {
                 Sys.close(fd)
                 children.insert(pid)
             case .childExited:
-                Self.reap(&children)
+                Self.reap(&children, cache: engine.cache)
             case .shutdown(let signal):
                 log.log(LogRecord(.info, "shutdown_requested", [("signal", .int(Int(signal))), ("children", .int(children.count))]))
                 log.flush()
                 engine.beginDraining()
                 for pid in children { kill(pid, SIGTERM) }
                 let left = Drivers.drain(engine: engine, log: log) {
-                    Self.reap(&children)
+                    Self.reap(&children, cache: engine.cache)
                     return children.count
                 }
                 if left > 0 {
@@ -57,20 +57,25 @@ struct ForkDriver: Driver {
                 }
                 return 0
             case .idle:
-                Self.reap(&children)
+                Self.reap(&children, cache: engine.cache)
                 log.flush()
             }
         }
     }
 
-    /// Collects every child that has exited, without blocking.
-    static func reap(_ children: inout Set<pid_t>) {
+    /// Collects every child that has exited, without blocking. A child killed by a signal
+    /// may have died in the middle of storing a response: its reservation in the shared cache
+    /// is freed (`reclaimDeadWriters` walks the arena, so only then).
+    static func reap(_ children: inout Set<pid_t>, cache: ResponseCache?) {
+        var killed = false
         while true {
             var status: Int32 = 0
             let pid = unsafe waitpid(-1, &status, WNOHANG)
-            if pid <= 0 { return }
+            if pid <= 0 { break }
             children.remove(pid)
+            if status & 0x7F != 0 { killed = true } // WIFSIGNALED
         }
+        if killed, let cache { _ = cache.store.reclaimDeadWriters() }
     }
 
     /// The child: serves one connection, then exits without running the parent's exit

@@ -203,6 +203,9 @@ extension SyscallRule {
         .allow("fcntl", when: .equal(1, LinuxABI.F_GETFL), "reads a socket's flags"),
         .allow("fcntl", when: .equal(1, LinuxABI.F_SETFL), "makes an origin socket non-blocking"),
         .allow("shutdown", "passes a half-close on through a CONNECT tunnel"),
+        .allow("getpid", "the cache store marks its fill claims and reservations with the owner's process id"),
+        .allow("kill", when: .equal(1, 0),
+               "signal 0 (nothing is sent): the cache store asks whether the owner of a fill claim or reservation still exists"),
     ]
 
     /// An epoll event loop (a `worker` in the epoll model).
