@@ -24,7 +24,7 @@ public enum ProxyServer {
         // The fork model's parent must stay single-threaded: no log writer thread (lines are
         // written as they are flushed) and no resolver threads (children resolve inline).
         let singleThreaded = config.model == .fork
-        let logger = Logger(minimumLevel: config.logLevel, synchronous: singleThreaded,
+        let logger = Logger(minimumLevel: config.logLevel, format: config.logFormat, synchronous: singleThreaded,
                             capacityBytes: config.logBufferLines * 256)
         let engine = EngineContext(config: config)
         let log = LogBuffer(logger: logger, thread: "main")
@@ -34,6 +34,8 @@ public enum ProxyServer {
             ("workers", .int(config.threads)), ("cache_mb", .int(config.cacheMegabytes)),
             ("verbose", .text(config.verbose ? "enabled" : "disabled")), ("via", .text(config.viaName)),
             ("allow", .text(config.allow.map(\.description).joined(separator: ","))),
+            ("admin_allow", .text(config.adminAllow.map(\.description).joined(separator: ","))),
+            ("metrics", .text(config.metricsEnabled ? "on" : "off")),
         ]))
         for address in listener.addresses {
             log.log(LogRecord(.info, "Listening on \(address)", []))

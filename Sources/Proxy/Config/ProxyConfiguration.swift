@@ -38,6 +38,17 @@ public struct ProxyConfiguration: Sendable {
     public var ioBufferBytes: Int = 16 * 1024
     /// Log lines buffered before new ones are dropped (and counted). Default 8192.
     public var logBufferLines: Int = 8192
+    /// Clients that may read the admin endpoints (`/_stats`, `/metrics`, `/_dashboard`)
+    /// (`--admin-allow`, repeatable). Others get 403. Default loopback only.
+    public var adminAllow: [CIDR] = CIDR.loopback
+    /// Per-request metrics: counts by status, latency and size histograms, errors by reason
+    /// (`--metrics on|off`). Off only to measure what they cost. Default on.
+    public var metricsEnabled = true
+    /// Log line format (`--log-format text|json`). Default text, the spec's lines.
+    public var logFormat: LogOutputFormat = .text
+    /// The system-call sandbox in force, as `/_stats` and `/metrics` report it; "off" until
+    /// the sandbox sets it.
+    public var sandboxMode = "off"
     public var timeouts = Timeouts()
     /// Parser limits for client requests.
     public var requestLimits = Limits.default
