@@ -108,6 +108,7 @@ struct PoolDriver: Driver {
             let started = OSThread.spawn(name: name) {
                 let workerLog = LogBuffer(logger: logger, thread: name)
                 while let job = queue.pop() {
+                    engine.poolGauges.queueDepth.store(queue.depth, ordering: .relaxed)
                     BlockingConnection(engine: engine, clientFD: job.fd, peer: job.peer, log: workerLog).run()
                 }
                 workerLog.flush()

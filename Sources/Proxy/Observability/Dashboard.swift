@@ -5,6 +5,7 @@
 /// reads of the latency histogram), cache hit rate and bytes, active connections, pool
 /// workers and queue depth, and the upstream pool.
 ///
+/// Requests per second count completed requests (the dashboard's own reads excluded).
 /// Rates use the proxy's own clock (`uptime_ms` of each read), not the browser's. Each
 /// number shown has an element id (`v-rps`, `v-p50`, ...) and the page body counts its
 /// updates in `data-updates`, which the integration test reads from headless Chromium.
@@ -180,7 +181,7 @@ function update(s) {
   if (previous) {
     const dt = (s.uptime_ms - previous.s.uptime_ms) / 1000;
     if (dt > 0) {
-      rps = (s.total_requests - previous.s.total_requests) / dt;
+      rps = (s.completed_requests - previous.s.completed_requests) / dt;
       eps = (errorTotal(s) - errorTotal(previous.s)) / dt;
       newRate = (s.upstream_pool.new_connections - previous.s.upstream_pool.new_connections) / dt;
       reusedRate = (s.upstream_pool.reused - previous.s.upstream_pool.reused) / dt;
