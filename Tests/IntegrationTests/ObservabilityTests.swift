@@ -131,6 +131,45 @@ struct ObservabilityTests {
         #expect(h.proxy.log.contains("\"event\":\"Configuration:\""))
     }
 
+    static let prometheusParser: Bool = {
+        guard let child = try? ChildProcess("python3", ["-c", "import prometheus_client.parser"], environment: ChildEnvironment.minimal()) else {
+            return false
+        }
+        return child.wait(seconds: 30) == .status(0)
+    }()
+
+    @Test("/metrics parses with the Prometheus client library's own parser",
+          .enabled(if: prometheusParser, "needs Debian's python3-prometheus-client"))
+    func metricsParseWithPrometheusClient() throws {
+        let h = try Harness(model: "fork")
+        defer { h.finish() }
+        #expect(try h.curl(["/fixed/10", "/status/404"]).transfers.map(\.status) == [200, 404])
+        let (status, text) = try Self.admin(h, "/metrics")
+        #expect(status == 200)
+        let file = h.directory.file("metrics.txt")
+        try Data(text.utf8).write(to: file)
+        let script = """
+        import sys
+        from prometheus_client.parser import text_string_to_metric_families
+        for f in text_string_to_metric_families(open(sys.argv[1]).read()):
+            for s in f.samples:
+                print(f.type, s.name, ",".join("%s=%s" % kv for kv in sorted(s.labels.items())), s.value)
+        """
+        let out = try h.directory.create("parsed.txt")
+        defer { close(out) }
+        let err = try h.directory.create("parse.err")
+        defer { close(err) }
+        let child = try ChildProcess("python3", ["-c", script, file.path], environment: ChildEnvironment.minimal(), stdout: out, stderr: err)
+        #expect(child.wait(seconds: 30) == .status(0), "parser failed: \(Files.readText(h.directory.file("parse.err").path))")
+        let parsed = Set(Files.readText(h.directory.file("parsed.txt").path).split(separator: "\n").map(String.init))
+        #expect(parsed.contains("counter portcullis_requests_total status=200 1.0"))
+        #expect(parsed.contains("counter portcullis_requests_total status=404 1.0"))
+        #expect(parsed.contains("histogram portcullis_request_duration_seconds_count  2.0"))
+        #expect(parsed.contains("histogram portcullis_request_duration_seconds_bucket le=+Inf 2.0"))
+        #expect(parsed.contains("histogram portcullis_response_size_bytes_count  2.0"))
+        #expect(parsed.contains("gauge portcullis_info metrics=on,model=fork,sandbox=off,version=0.1.0 1.0"))
+    }
+
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     @Test("The dashboard in headless Chromium shows live numbers under load; screenshot saved",
@@ -186,6 +225,19 @@ struct ObservabilityTests {
         #expect(Double(value("v-p50") ?? "") != nil && Double(value("v-p99") ?? "") != nil, "latency shown: \(value("v-p50") ?? "none")")
         #expect(Double(value("v-conn") ?? "").map { $0 >= 1 } == true)
         #expect(dom.contains("model pool"))
+        // The charts plotted live points: requests/s and active connections above zero.
+        func canvas(_ id: String, _ attribute: String) -> String? {
+            guard let start = dom.range(of: "<canvas id=\"\(id)\"") else { return nil }
+            let tag = dom[start.lowerBound...].prefix { $0 != ">" }
+            guard let r = tag.range(of: "\(attribute)=\"") else { return nil }
+            return String(tag[r.upperBound...].prefix { $0 != "\"" })
+        }
+        for id in ["c-rps", "c-lat", "c-cache", "c-conn", "c-pool", "c-up"] {
+            #expect((Int(canvas(id, "data-points") ?? "") ?? 0) >= 3, "\(id) plotted \(canvas(id, "data-points") ?? "nothing")")
+        }
+        #expect((Double(canvas("c-rps", "data-last") ?? "") ?? 0) > 0, "requests/s chart: \(canvas("c-rps", "data-last") ?? "none")")
+        #expect((Double(canvas("c-lat", "data-last") ?? "") ?? 0) > 0, "p50 chart: \(canvas("c-lat", "data-last") ?? "none")")
+        #expect((Double(canvas("c-conn", "data-last") ?? "") ?? 0) >= 1)
         // The screenshot: a real PNG of some size.
         let png = try #require(Files.read(screenshot.path), "no screenshot at \(screenshot.path)")
         #expect(png.count > 20_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]))

@@ -8,7 +8,9 @@
 /// Requests per second count completed requests (the dashboard's own reads excluded).
 /// Rates use the proxy's own clock (`uptime_ms` of each read), not the browser's. Each
 /// number shown has an element id (`v-rps`, `v-p50`, ...) and the page body counts its
-/// updates in `data-updates`, which the integration test reads from headless Chromium.
+/// updates in `data-updates`; each canvas carries the points it plotted (`data-points`) and
+/// its first series' newest value (`data-last`). The integration test reads them from
+/// headless Chromium.
 enum Dashboard {
     static let html = #"""
 <!DOCTYPE html>
@@ -145,6 +147,10 @@ function draw(name) {
     });
     g.stroke();
   });
+  // For tests and scripts: points plotted and the newest value of the first series.
+  canvas.dataset.points = String(chart.data[0].length);
+  const last = chart.data[0][chart.data[0].length - 1];
+  canvas.dataset.last = last === null || last === undefined ? "" : String(last);
 }
 
 function histogramMap(pairs) {
