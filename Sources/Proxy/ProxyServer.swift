@@ -32,7 +32,7 @@ public enum ProxyServer {
             logger.log(LogRecord(.error, "sandbox_failed", [("error", .text(error.description))]), thread: "main")
             return 1
         }
-        let logger = Logger(minimumLevel: config.logLevel, synchronous: singleThreaded,
+        let logger = Logger(minimumLevel: config.logLevel, format: config.logFormat, synchronous: singleThreaded,
                             capacityBytes: config.logBufferLines * 256,
                             onWriterStart: { sandbox.enter(.logger) })
         let engine = EngineContext(config: config, sandbox: sandbox)
@@ -43,6 +43,8 @@ public enum ProxyServer {
             ("workers", .int(config.threads)), ("cache_mb", .int(config.cacheMegabytes)),
             ("verbose", .text(config.verbose ? "enabled" : "disabled")), ("via", .text(config.viaName)),
             ("allow", .text(config.allow.map(\.description).joined(separator: ","))),
+            ("admin_allow", .text(config.adminAllow.map(\.description).joined(separator: ","))),
+            ("metrics", .text(config.metricsEnabled ? "on" : "off")),
         ]))
         log.log(LogRecord(.info, "Sandbox", sandbox.startupFields))
         for address in listener.addresses {

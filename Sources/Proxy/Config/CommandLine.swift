@@ -31,6 +31,10 @@ public enum CommandLine {
           --cache-default-ttl S      Lifetime of responses without freshness information (default 0: always revalidate)
       -v, --verbose              Verbose logging (DEBUG lines); same as --log-level debug
           --log-level LEVEL      debug, info (default), warn or error
+          --log-format FORMAT    text (default: the spec's lines) or json (one object per line)
+          --admin-allow CIDR     Client block that may read /_stats, /metrics and /_dashboard, repeatable;
+                                 replaces the default 127.0.0.0/8 and ::1 (others get 403)
+          --metrics on|off       Per-request metrics: counts by status, histograms, errors (default on)
       -h, --help                 Show this help
           --listen ADDR          Listen address, repeatable; replaces the default 0.0.0.0
       -6, --ipv6                 Also listen on :: (IPv6), in addition to the IPv4 address(es)
@@ -64,6 +68,7 @@ public enum CommandLine {
         var config = ProxyConfiguration()
         var listen: [String] = []
         var allow: [CIDR] = []
+        var adminAllow: [CIDR] = []
         var portSeen = false
         var ipv6 = false
         var threadsSeen = false
@@ -139,6 +144,20 @@ public enum CommandLine {
                 }
                 config.logLevel = level
                 config.verbose = level == .debug
+            case "--log-format":
+                let text = try next()
+                guard let format = LogOutputFormat(rawValue: text) else {
+                    throw UsageError(message: "unknown log format '\(text)': expected text or json")
+                }
+                config.logFormat = format
+            case "--admin-allow":
+                let text = try next()
+                guard let block = CIDR(text) else { throw UsageError(message: "invalid CIDR '\(text)' for --admin-allow") }
+                adminAllow.append(block)
+            case "--metrics":
+                let text = try next()
+                guard text == "on" || text == "off" else { throw UsageError(message: "invalid value '\(text)' for --metrics: expected on or off") }
+                config.metricsEnabled = text == "on"
             case "--listen":
                 let text = try next()
                 let host = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
@@ -190,6 +209,7 @@ public enum CommandLine {
         if !listen.isEmpty { config.listenAddresses = listen }
         if ipv6 && !config.listenAddresses.contains("::") { config.listenAddresses.append("::") }
         if !allow.isEmpty { config.allow = allow }
+        if !adminAllow.isEmpty { config.adminAllow = adminAllow }
         if config.model == .epoll && !threadsSeen { config.threads = Sys.onlineProcessors() }
         guard ConcurrencyModel.implemented.contains(config.model) else {
             throw UsageError(message: "concurrency model '\(config.model.rawValue)' is not built yet; available: "
@@ -209,5 +229,7 @@ public struct ProxyConfigurationBox: Equatable {
             && a.config.cacheMegabytes == b.config.cacheMegabytes && a.config.verbose == b.config.verbose
             && a.config.listenAddresses == b.config.listenAddresses && a.config.allow == b.config.allow
             && a.config.timeouts == b.config.timeouts && a.config.sandbox == b.config.sandbox && a.config.requestLimits == b.config.requestLimits
+            && a.config.adminAllow == b.config.adminAllow && a.config.metricsEnabled == b.config.metricsEnabled
+            && a.config.logFormat == b.config.logFormat
     }
 }

@@ -56,6 +56,16 @@ public struct ProxyConfiguration: Sendable {
     public var sandbox: SandboxMode = .enforce
     /// For tests (`--sandbox-test-violation`): serving threads make one forbidden call.
     public var sandboxTestViolation = false
+    /// Clients that may read the admin endpoints (`/_stats`, `/metrics`, `/_dashboard`)
+    /// (`--admin-allow`, repeatable). Others get 403. Default loopback only.
+    public var adminAllow: [CIDR] = CIDR.loopback
+    /// Per-request metrics: counts by status, latency and size histograms, errors by reason
+    /// (`--metrics on|off`). Off only to measure what they cost. Default on.
+    public var metricsEnabled = true
+    /// Log line format (`--log-format text|json`). Default text, the spec's lines.
+    public var logFormat: LogOutputFormat = .text
+    /// The system-call sandbox mode as `/_stats` and `/metrics` report it.
+    public var sandboxMode: String { sandbox.rawValue }
     public var timeouts = Timeouts()
     /// Parser limits for client requests.
     public var requestLimits = Limits.default

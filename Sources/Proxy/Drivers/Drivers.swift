@@ -112,6 +112,7 @@ struct PoolDriver: Driver {
                 engine.sandbox.enter(.worker)
                 let workerLog = LogBuffer(logger: logger, thread: name)
                 while let job = queue.pop() {
+                    engine.poolGauges.queueDepth.store(queue.depth, ordering: .relaxed)
                     BlockingConnection(engine: engine, clientFD: job.fd, peer: job.peer, log: workerLog).run()
                 }
                 workerLog.flush()

@@ -12,6 +12,7 @@ enum Overload {
     /// `waitMs` bounds the wait for a full send buffer (0 for an event loop: one attempt).
     static func reject(fd: Int32, engine: EngineContext, log: LogBuffer, reason: String, waitMs: UInt64 = writeBudgetMs) {
         engine.stats.rejectedConnections.add(1, ordering: .relaxed)
+        engine.metrics.countError("overloaded_" + reason)
         let page = ErrorPage.render(status: 503, detail: "The proxy is overloaded; retry shortly.", via: engine.config.viaName,
                                     close: true, extraFields: ["Retry-After: 1"])
         writeBriefly(fd, page, waitMs: waitMs)

@@ -506,6 +506,7 @@ public struct ConnectionMachine {
         let bytes = head.bytes.span
         switch head.target {
         case .origin, .asterisk:
+            if answerAdminRequest(head, bodyPending: bodyPending, now: now, into: &out) { return }
             refuse(400, "This is a forward proxy: send requests in absolute-form (http://host/path).", "origin_form_not_proxied",
                    bodyPending: bodyPending, now: now, into: &out)
             return
@@ -780,6 +781,7 @@ public struct ConnectionMachine {
     func logComplete(_ ex: Exchange, now: UInt64, into out: inout [ConnectionAction]) {
         let latency = Int((now &- ex.startedAt) / 1_000_000)
         engine.stats.countResponse(status: ex.status)
+        engine.metrics.recordResponse(status: ex.status, bytes: ex.bytesToClient, latencyNanoseconds: now &- ex.startedAt)
         engine.stats.bytesToClients.add(ex.bytesToClient, ordering: .relaxed)
         countCacheStatus(ex.cacheStatus)
         releaseFill(ex, now: now)
@@ -796,6 +798,7 @@ public struct ConnectionMachine {
     mutating func respondError(_ status: Int, detail: String, reason: String, now: UInt64, close: Bool, into out: inout [ConnectionAction]) {
         // A client that already sent EOF has no next request: do not wait idle for one.
         let close = close || clientEOF
+        engine.metrics.countError(reason)
         let page = ErrorPage.render(status: status, detail: detail, via: viaName, close: close, headOnly: exchange?.method == .head)
         out.append(.writeClient(page))
         var ex = exchange ?? Exchange(method: .get, host: "", port: 0, startedAt: now, clientVersion: .http11,
@@ -822,6 +825,7 @@ public struct ConnectionMachine {
     /// Ends everything at once after a failure mid-response.
     private mutating func abort(now: UInt64, into out: inout [ConnectionAction]) {
         if let ex = exchange {
+            engine.metrics.countError("aborted")
             var logged = ex
             if logged.status == 0 { logged.status = 502 }
             out.append(.log(LogRecord(.warn, "request_aborted", [("status", .int(logged.status)), ("bytes", .int(ex.bytesToClient))])))

@@ -4,6 +4,8 @@ import Synchronization
 public final class EngineContext: Sendable {
     public let config: ProxyConfiguration
     public let stats: ProxyStats
+    /// Counts by status, histograms, errors by reason (shared memory, like `stats`).
+    public let metrics: RequestMetrics
     public let poolGauges = PoolGauges()
     /// Name resolution for upstream connections; its threads are started by `ProxyServer`.
     public let resolver = ResolverPool()
@@ -41,6 +43,7 @@ public final class EngineContext: Sendable {
             monotonicBase = Sys.monotonicNanoseconds()
         }
         cache = ResponseCache.make(config: config)
+        metrics = RequestMetrics(enabled: config.metricsEnabled)
         upstreamPool = UpstreamPool(config: config, stats: stats)
         viaLine = Array("Via: 1.1 \(config.viaName)\r\n".utf8)
     }
@@ -54,5 +57,10 @@ public final class EngineContext: Sendable {
     /// True when `client` matches one of the `--allow` blocks.
     public func isAllowed(_ client: SocketAddress) -> Bool {
         config.allow.contains { $0.contains(client) }
+    }
+
+    /// True when `client` matches one of the `--admin-allow` blocks (may read the admin endpoints).
+    public func isAdmin(_ client: SocketAddress) -> Bool {
+        config.adminAllow.contains { $0.contains(client) }
     }
 }

@@ -6,6 +6,8 @@ public enum ErrorPage {
         switch status {
         case 400: "Bad Request"
         case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
         case 408: "Request Timeout"
         case 413: "Content Too Large"
         case 414: "URI Too Long"

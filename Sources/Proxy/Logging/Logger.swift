@@ -12,6 +12,8 @@ import Synchronization
 /// directly by the caller.
 public final class Logger: @unchecked Sendable {
     public let minimumLevel: LogLevel
+    /// Text (the spec's lines) or JSON, one object per line.
+    public let format: LogOutputFormat
     let synchronous: Bool
     let capacityBytes: Int
     let fd: Int32
@@ -33,9 +35,10 @@ public final class Logger: @unchecked Sendable {
     /// - Parameters:
     ///   - capacityBytes: most bytes queued for the writer; more is dropped and counted.
     ///   - onWriterStart: runs first on the writer thread (the sandbox hook).
-    public init(minimumLevel: LogLevel, synchronous: Bool = false, capacityBytes: Int = 1 << 20, fd: Int32 = 2,
-                onWriterStart: @escaping @Sendable () -> Void = {}) {
+    public init(minimumLevel: LogLevel, format: LogOutputFormat = .text, synchronous: Bool = false, capacityBytes: Int = 1 << 20,
+                fd: Int32 = 2, onWriterStart: @escaping @Sendable () -> Void = {}) {
         self.minimumLevel = minimumLevel
+        self.format = format
         self.synchronous = synchronous
         self.capacityBytes = capacityBytes
         self.fd = fd
@@ -155,7 +158,10 @@ public final class LogBuffer {
         logger.observe(record)
         guard record.level >= logger.minimumLevel else { return }
         updateTimestamp()
-        LogFormat.appendLine(record, thread: thread, timestamp: stamp, to: &bytes)
+        switch logger.format {
+        case .text: LogFormat.appendLine(record, thread: thread, timestamp: stamp, to: &bytes)
+        case .json: LogJSON.appendLine(record, thread: thread, timestamp: stamp, to: &bytes)
+        }
         lines += 1
         if lines >= Self.flushLines { flush() }
     }

@@ -42,6 +42,43 @@ public import Synchronization
         defer { used += 1 }
         return unsafe SharedCounter(address: base + used)
     }
+
+    /// The next `count` unused counters, as one array. Called only during set-up.
+    func nextArray(_ count: Int) -> SharedCounterArray {
+        precondition(count > 0 && used + count <= capacity, "SharedCounterBlock: more counters than reserved")
+        defer { used += count }
+        return unsafe SharedCounterArray(address: base + used, count: count)
+    }
+}
+
+/// A run of `count` counters of a `SharedCounterBlock` (a histogram's buckets, counts per
+/// status). Indexes are checked: an index outside the run traps (our bug, never input).
+@safe public struct SharedCounterArray: @unchecked Sendable {
+    private let address: UnsafeMutablePointer<Int>
+    public let count: Int
+
+    fileprivate init(address: UnsafeMutablePointer<Int>, count: Int) {
+        unsafe self.address = address
+        self.count = count
+    }
+
+    @inline(__always)
+    public func add(_ value: Int, at index: Int) {
+        precondition(index >= 0 && index < count, "SharedCounterArray: index out of range")
+        _ = unsafe portcullis_atomic_add(address + index, value)
+    }
+
+    @inline(__always)
+    public func load(at index: Int) -> Int {
+        precondition(index >= 0 && index < count, "SharedCounterArray: index out of range")
+        return unsafe portcullis_atomic_load(address + index)
+    }
+
+    /// Every counter's value, each read with a relaxed load (not one atomic snapshot: counts
+    /// still changing while it is read may be off by the updates in between).
+    public func loadAll() -> [Int] {
+        (0..<count).map { unsafe portcullis_atomic_load(address + $0) }
+    }
 }
 
 /// One counter of a `SharedCounterBlock`. The `ordering` parameters exist so that call sites

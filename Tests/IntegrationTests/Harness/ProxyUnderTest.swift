@@ -15,6 +15,8 @@ final class ProxyUnderTest: @unchecked Sendable {
     let port: UInt16
     let child: ChildProcess
     let logFile: URL
+    /// Started with `--log-format json`: lines are JSON objects (`LogLine(json:)`).
+    let jsonLog: Bool
     private var finished = false
 
     static let viaName = "testproxy"
@@ -26,6 +28,7 @@ final class ProxyUnderTest: @unchecked Sendable {
 
     init(model: String, options: [String] = [], environment: [String: String] = [:], in directory: TemporaryDirectory) throws {
         self.model = model
+        jsonLog = zip(options, options.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }
         var environment = environment
         if Self.faultyIOEverywhere && environment["LD_PRELOAD"] == nil {
             let seed = ProcessInfo.processInfo.environment["PORTCULLIS_FAULT_SEED"].flatMap { UInt64($0) } ?? 1
@@ -71,7 +74,7 @@ final class ProxyUnderTest: @unchecked Sendable {
 
     /// Every log line, parsed; an unparseable line comes back with `parsed` nil.
     var logLines: [(text: String, parsed: LogLine?)] {
-        log.split(separator: "\n").map { (String($0), LogLine(String($0))) }
+        log.split(separator: "\n").map { (String($0), jsonLog ? LogLine(json: String($0)) : LogLine(String($0))) }
     }
 
     /// Parsed records with this event.
@@ -95,7 +98,7 @@ final class ProxyUnderTest: @unchecked Sendable {
     @discardableResult
     func waitForCompleted(_ count: Int, seconds: Double = 10) -> Bool {
         waitForLog(seconds: seconds) { text in
-            text.components(separatedBy: "] request_complete ").count - 1 >= count
+            text.components(separatedBy: jsonLog ? "\"event\":\"request_complete\"" : "] request_complete ").count - 1 >= count
         }
     }
 
@@ -155,7 +158,7 @@ final class ProxyUnderTest: @unchecked Sendable {
         let text = log
         #expect(exit == .status(0), "proxy (\(model)) ended with \(exit?.description ?? "no exit: killed"); log tail:\n\(text.suffix(3000))",
                 sourceLocation: sourceLocation)
-        #expect(text.contains("] shutdown_complete "), "no shutdown_complete line (\(model))", sourceLocation: sourceLocation)
+        #expect(text.contains(jsonLog ? "\"event\":\"shutdown_complete\"" : "] shutdown_complete "), "no shutdown_complete line (\(model))", sourceLocation: sourceLocation)
         for marker in ["ThreadSanitizer", "AddressSanitizer", "LeakSanitizer", "runtime error:", "Fatal error"] where text.contains(marker) {
             Issue.record("proxy (\(model)) log contains \(marker):\n\(text.suffix(6000))", sourceLocation: sourceLocation)
         }
