@@ -57,7 +57,7 @@ struct ObservabilityTests {
         #expect(stats["errors_by_reason"] as? [String: Int] == ["bare_lf": 1, "upstream_connect_failed": 1], "\(model): \(body)")
         #expect(stats["bytes_out"] as? Int == loggedBytes, "bytes out = sum of the logged bytes before this answer")
         #expect((stats["active_connections"] as? Int ?? 0) >= 1, "this connection at least")
-        #expect(stats["model"] as? String == model && stats["sandbox"] as? String == "off")
+        #expect(stats["model"] as? String == model && stats["sandbox"] as? String == "enforce")
         let latency = try #require(stats["latency"] as? [String: Any])
         #expect(latency["count"] as? Int == 6)
         let p50 = try #require(stats["latency_p50_ms"] as? Double)
@@ -86,7 +86,7 @@ struct ObservabilityTests {
         #expect(m["portcullis_response_size_bytes_sum"].map { Int($0) } == loggedBytes)
         #expect(m["portcullis_upstream_connections_total{kind=\"new\"}"] == Double(new))
         #expect(m["portcullis_upstream_connections_total{kind=\"reused\"}"] == Double(reused))
-        #expect(m["portcullis_info{version=\"0.1.0\",model=\"\(model)\",sandbox=\"off\",metrics=\"on\"}"] == 1)
+        #expect(m["portcullis_info{version=\"0.1.0\",model=\"\(model)\",sandbox=\"enforce\",metrics=\"on\"}"] == 1)
     }
 
     @Test("--admin-allow: a client outside it gets 403 from the endpoints, and proxying goes on")
@@ -168,7 +168,7 @@ struct ObservabilityTests {
         #expect(parsed.contains("histogram portcullis_request_duration_seconds_count  2.0"))
         #expect(parsed.contains("histogram portcullis_request_duration_seconds_bucket le=+Inf 2.0"))
         #expect(parsed.contains("histogram portcullis_response_size_bytes_count  2.0"))
-        #expect(parsed.contains("gauge portcullis_info metrics=on,model=fork,sandbox=off,version=0.1.0 1.0"))
+        #expect(parsed.contains("gauge portcullis_info metrics=on,model=fork,sandbox=enforce,version=0.1.0 1.0"))
     }
 
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -122,7 +122,7 @@ import SafeParse
             #expect(json[key] != nil, "missing \(key)")
         }
         #expect(json["total_requests"] as? Int == 1)
-        #expect(json["sandbox"] as? String == "off")
+        #expect(json["sandbox"] as? String == "enforce") // the default mode
         let cache = try #require(json["cache"] as? [String: Any])
         #expect(Set(cache.keys).isSuperset(of: ["size_bytes", "entry_count", "hits", "misses", "hit_rate"]))
         let pool = try #require(json["thread_pool"] as? [String: Any])
