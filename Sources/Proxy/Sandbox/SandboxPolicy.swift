@@ -284,5 +284,8 @@ extension SyscallRule {
         .allow("getpid", "LeakSanitizer: its own process id at exit"),
         .allow("getppid", "LeakSanitizer's tracer checks that the process it stops is still there"),
         .allow("sched_getaffinity", "sanitizer runtime"),
+        .allow("newfstatat", "sanitizer runtime: stats the modules it symbolizes for a report"),
+        .allow("fstat", "sanitizer runtime: the same, through fstat"),
+        .allow("mremap", "sanitizer runtime: grows its internal buffers while writing a report"),
     ]
 }
