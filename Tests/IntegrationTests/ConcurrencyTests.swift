@@ -18,7 +18,10 @@ struct ConcurrencyTests {
           arguments: [("pool", ["-t", "8", "--queue-capacity", "512"]), ("thread", []), ("epoll", ["-t", "2"])])
     func twoHundredClients(model: String, options: [String]) throws {
         let clients = 200
-        let h = try Harness(model: model, options: options)
+        // Room in the upstream pool for every client's connection: a slow run (a sanitizer)
+        // lets the idle sweep park them there between a client's two requests, and the
+        // default 8 per origin would close most of them instead of reusing them.
+        let h = try Harness(model: model, options: options + ["--upstream-keepalive", "256"])
         defer { h.finish() }
         let outcome = ClientLoad.run(Self.plans(clients), proxyPort: h.proxy.port, originPort: h.origin.port)
         let result = outcome.snapshot

@@ -1,5 +1,4 @@
 public import SafeParse
-import Synchronization
 
 /// A stored response found for a request: the pinned entry (its bytes stay valid until the
 /// pin is released) and its decoded metadata.
@@ -14,13 +13,16 @@ public struct CacheHit: Sendable {
 /// 9111 policy (`Storability`, `CacheLookupDecision`, `ConditionalRequest`, `HeaderRefresh`,
 /// `VaryKey`, `Invalidation`). One per process tree: its store is a MAP_SHARED arena made
 /// before any fork. Holds no connection state; every call is thread-safe.
-public final class ResponseCache: Sendable {
+public final class ResponseCache: @unchecked Sendable {
     public let store: CacheStore
     let options: CachePolicyOptions
     /// Keys whose last fill was not storable or never fresh, until when (wall seconds): no
     /// point in making concurrent requests for them wait for each other. Per process, at most
-    /// `uncollapsibleLimit` keys (hashes), the whole table dropped when it fills.
-    private let uncollapsible = Mutex<[Int: Int64]>([:])
+    /// `uncollapsibleLimit` keys (hashes), the whole table dropped when it fills. Guarded by
+    /// `uncollapsibleLock` (a pthread mutex: ThreadSanitizer sees through it, while it reports
+    /// false races inside Synchronization.Mutex on Linux); the only mutable state of the class.
+    private let uncollapsibleLock = ConditionLock()
+    private var uncollapsible: [Int: Int64] = [:]
     static let uncollapsibleLimit = 4096
     static let uncollapsibleSeconds: Int64 = 30
 
@@ -102,19 +104,19 @@ public final class ResponseCache: Sendable {
     /// storable or never fresh.
     func shouldCollapse(key: [UInt8], wallNow: Int64) -> Bool {
         let hash = key.hashValue
-        return uncollapsible.withLock { table in
-            guard let until = table[hash] else { return true }
+        return uncollapsibleLock.withLock {
+            guard let until = uncollapsible[hash] else { return true }
             if until > wallNow { return false }
-            table[hash] = nil
+            uncollapsible[hash] = nil
             return true
         }
     }
 
     private func markUncollapsible(_ key: [UInt8], wallNow: Int64) {
         let hash = key.hashValue
-        uncollapsible.withLock { table in
-            if table.count >= Self.uncollapsibleLimit { table.removeAll(keepingCapacity: true) }
-            table[hash] = wallNow + Self.uncollapsibleSeconds
+        uncollapsibleLock.withLock {
+            if uncollapsible.count >= Self.uncollapsibleLimit { uncollapsible.removeAll(keepingCapacity: true) }
+            uncollapsible[hash] = wallNow + Self.uncollapsibleSeconds
         }
     }
 

@@ -287,5 +287,6 @@ extension SyscallRule {
         .allow("newfstatat", "sanitizer runtime: stats the modules it symbolizes for a report"),
         .allow("fstat", "sanitizer runtime: the same, through fstat"),
         .allow("mremap", "sanitizer runtime: grows its internal buffers while writing a report"),
+        .allow("ioctl", "sanitizer runtime: is stderr a terminal (colours in a report)"),
     ]
 }
