@@ -73,6 +73,8 @@ struct MachineObserver {
                 try log(record)
             case .writeClient(let bytes):
                 try writeClient(bytes)
+            case .writeClientStored(let body):
+                try writeClient(body.copyBytes())
             case .writeUpstream(let bytes):
                 try writeUpstream(bytes)
             case .connectUpstream(let host, let port):
@@ -99,6 +101,7 @@ struct MachineObserver {
     func describe(_ action: ConnectionAction) -> String {
         switch action {
         case .writeClient(let b): "writeClient \"\(MachineDriverModel.text(b))\""
+        case .writeClientStored(let body): "writeClientStored \"\(MachineDriverModel.text(body.copyBytes()))\""
         case .writeUpstream(let b): "writeUpstream \"\(MachineDriverModel.text(b))\""
         case .log(let r): "log \(r.event)"
         default: "\(action)"

@@ -43,6 +43,14 @@ import SafeParse
         #expect(second.toClient.contains("\r\nX-Proxy-Cache: HIT\r\n"))
         #expect(second.toClient.contains("\r\nContent-Length: 5\r\n"))
         #expect(second.toClient.hasSuffix("\r\n\r\nhello"))
+        // The head is built; the body goes out straight from the arena, never copied.
+        let writes = second.actions.filter { $0.clientBytes != nil }
+        #expect(writes.count == 2)
+        if writes.count == 2, case .writeClient = writes[0], case .writeClientStored(let body) = writes[1] {
+            #expect(body.copyBytes() == Array("hello".utf8))
+        } else {
+            Issue.record("a hit is a head and a stored body: \(writes)")
+        }
         #expect(Self.cacheField(second) == .text("HIT"))
         #expect(!second.clientClosed)
         #expect(engine.stats.cacheHits.load() == 1 && engine.stats.cacheMisses.load() == 1)

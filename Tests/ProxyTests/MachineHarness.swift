@@ -77,7 +77,7 @@ struct MachineHarness {
 
     /// Everything written to the client, as text.
     var toClient: String {
-        String(decoding: actions.flatMap { if case .writeClient(let b) = $0 { b } else { [UInt8]() } }, as: UTF8.self)
+        String(decoding: actions.flatMap { $0.clientBytes ?? [] }, as: UTF8.self)
     }
 
     /// Everything written upstream, as text.

@@ -2,8 +2,9 @@
 // integration tests can prove the proxy copes (Tests/IntegrationTests/FaultyIOTests.swift).
 // The test compiles it at run time: cc -shared -fPIC -O1 -o libfaultyio.so faulty_io.c -ldl
 //
-// Interposes read, recv, write, send and writev. On a socket descriptor (getsockopt SO_TYPE succeeds; files,
-// pipes and the terminal, so the proxy's stderr log, are never touched) each call, with
+// Interposes read, recv, write, send, writev and sendmsg. On a socket descriptor (getsockopt
+// SO_TYPE succeeds; files, pipes and the terminal, so the proxy's stderr log, are never
+// touched) each call, with
 // probability FAULTY_IO_RATE, fails without doing anything with EINTR, or with EAGAIN (only
 // on a non-blocking descriptor, where the kernel could say so), or is shortened to a random
 // count of at least one byte. Otherwise the real call runs unchanged.
@@ -36,12 +37,14 @@ typedef ssize_t (*recv_fn)(int, void *, size_t, int);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
 typedef ssize_t (*send_fn)(int, const void *, size_t, int);
 typedef ssize_t (*writev_fn)(int, const struct iovec *, int);
+typedef ssize_t (*sendmsg_fn)(int, const struct msghdr *, int);
 
 static read_fn real_read;
 static recv_fn real_recv;
 static write_fn real_write;
 static send_fn real_send;
 static writev_fn real_writev;
+static sendmsg_fn real_sendmsg;
 
 static uint64_t seed = 1;
 static uint32_t threshold; // fault when the draw's low 32 bits are below this
@@ -58,6 +61,7 @@ static void resolve(void) {
     real_write = (write_fn)dlsym(RTLD_NEXT, "write");
     real_send = (send_fn)dlsym(RTLD_NEXT, "send");
     real_writev = (writev_fn)dlsym(RTLD_NEXT, "writev");
+    real_sendmsg = (sendmsg_fn)dlsym(RTLD_NEXT, "sendmsg");
     real_read = (read_fn)dlsym(RTLD_NEXT, "read");
 }
 
@@ -182,4 +186,28 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
         n++;
     }
     return real_writev(fd, cut, n);
+}
+
+// sendmsg: the drivers' gathering send (a head and a body in one call). Faulted like writev.
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+    resolve();
+    size_t total = 0;
+    for (size_t i = 0; i < msg->msg_iovlen; i++) total += msg->msg_iov[i].iov_len;
+    size_t allowed = total;
+    enum fault f = decide(fd, flags, &allowed);
+    if (f == FAIL) return -1;
+    if (f == NONE || msg->msg_iovlen == 0) return real_sendmsg(fd, msg, flags);
+    // Shortened: send a prefix of the vectors, cutting the last one.
+    struct iovec cut[64];
+    size_t n = 0;
+    for (size_t i = 0; i < msg->msg_iovlen && n < 64 && allowed > 0; i++) {
+        cut[n] = msg->msg_iov[i];
+        if (cut[n].iov_len > allowed) cut[n].iov_len = allowed;
+        allowed -= cut[n].iov_len;
+        n++;
+    }
+    struct msghdr shortened = *msg;
+    shortened.msg_iov = cut;
+    shortened.msg_iovlen = n;
+    return real_sendmsg(fd, &shortened, flags);
 }

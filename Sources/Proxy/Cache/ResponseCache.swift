@@ -1,4 +1,4 @@
-public import SafeParse
+internal import SafeParse
 
 /// A stored response found for a request: the pinned entry (its bytes stay valid until the
 /// pin is released) and its decoded metadata.
@@ -150,8 +150,10 @@ public final class ResponseCache: @unchecked Sendable {
     /// The whole answer to `request` from `hit`: 304 when the request's own conditional
     /// matches (RFC 9110 §13.1, RFC 9111 §4.3.2), else the stored response (head only for
     /// HEAD), with Age, `X-Proxy-Cache`, our Via, connection and Content-Length framing.
+    /// The head is built; the body, when there is one, stays in the arena (`body`, to be sent
+    /// from there after the head).
     func response(for hit: CacheHit, request: RequestHead, status: CacheStatus, wallNow: Int64, keepAlive: Bool,
-                  clientVersion: HTTPVersion, viaLine: [UInt8]) -> (bytes: [UInt8], status: Int) {
+                  clientVersion: HTTPVersion, viaLine: [UInt8]) -> (head: [UInt8], body: StoredBody?, status: Int) {
         var storedHead = hit.stored.head
         var code = hit.stored.status
         var bodyless = request.method == .head
@@ -176,7 +178,7 @@ public final class ResponseCache: @unchecked Sendable {
             // Stored heads carry no Age, X-Proxy-Cache or Content-Length (`storableHead`): the
             // answer is the stored head with ours appended, no parsing per hit.
             bytes = []
-            bytes.reserveCapacity(storedHead.count + extra.count + 64 + (bodyless ? 0 : hit.pin.bodyCount))
+            bytes.reserveCapacity(storedHead.count + extra.count + 64)
             bytes.append(contentsOf: storedHead[0..<(storedHead.count - 2)])
             bytes.append(contentsOf: Self.ageField)
             bytes.append(contentsOf: String(min(max(age, 0), Int64(CacheControl.maxDeltaSeconds))).utf8)
@@ -186,12 +188,11 @@ public final class ResponseCache: @unchecked Sendable {
             bytes.append(contentsOf: Self.crlf)
         } else {
             guard let head = CachedHead.forSending(storedHead, age: age, cacheStatus: status, extraLines: extra) else {
-                return (ErrorPage.render(status: 502, detail: "A stored response could not be read.", via: nil, close: !keepAlive), 502)
+                return (ErrorPage.render(status: 502, detail: "A stored response could not be read.", via: nil, close: !keepAlive), nil, 502)
             }
             bytes = head
         }
-        if !bodyless, hit.pin.bodyCount > 0 { hit.pin.appendBody(to: &bytes) }
-        return (bytes, code)
+        return (bytes, !bodyless && hit.pin.bodyCount > 0 ? StoredBody(hit.pin) : nil, code)
     }
 
     /// May `hit` answer `request` because the origin failed (RFC 9111 §4.2.4, RFC 5861)?

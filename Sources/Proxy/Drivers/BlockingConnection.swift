@@ -156,16 +156,26 @@ final class BlockingConnection {
             let action = pending[index]
             index += 1
             switch action {
-            case .writeClient(let bytes):
+            case .writeClient, .writeClientStored:
                 guard clientOpen else { continue }
-                if let failure = writeAll(clientFD, bytes) {
+                // This write and the client writes right after it (a hit's head and its body
+                // from the arena) leave in one gathering send.
+                var queue = WriteQueue()
+                if let chunk = action.clientChunk { queue.append(chunk) }
+                while index < pending.count, let chunk = pending[index].clientChunk {
+                    queue.append(chunk)
+                    index += 1
+                }
+                if let failure = writeAll(clientFD, &queue) {
                     var out: [ConnectionAction] = []
                     machine.clientFailed(failure, now: Sys.monotonicNanoseconds(), into: &out)
                     pending.append(contentsOf: out)
                 }
             case .writeUpstream(let bytes):
                 guard upstreamFD >= 0 else { continue }
-                if let failure = writeAll(upstreamFD, bytes) {
+                var queue = WriteQueue()
+                queue.append(bytes)
+                if let failure = writeAll(upstreamFD, &queue) {
                     var out: [ConnectionAction] = []
                     machine.upstreamFailed(.reset(failure), now: Sys.monotonicNanoseconds(), into: &out)
                     pending.append(contentsOf: out)
@@ -201,21 +211,25 @@ final class BlockingConnection {
     }
 
     /// Writes everything, waiting for POLLOUT as needed. Returns an error text on failure.
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
-        var offset = 0
+    /// Sends everything in `queue`, waiting (poll) while the socket is full, at most the
+    /// body-idle timeout per wait. The failure's message, or nil.
+    private func writeAll(_ fd: Int32, _ queue: inout WriteQueue) -> String? {
         let limit = engine.config.timeouts.bodyIdleMs
-        while offset < bytes.count {
-            do {
-                let n = try Sys.send(fd, bytes[offset...])
-                offset += n
-            } catch {
-                guard error.isWouldBlock else { return error.message }
+        while true {
+            switch queue.flush(to: fd) {
+            case .drained:
+                return nil
+            case .failed(let message):
+                return message
+            case .blocked:
                 var fds = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)]
                 let ready = (try? Sys.poll(&fds, timeoutMs: Int32(min(limit, UInt64(Int32.max))))) ?? 0
-                if ready == 0 { return "write timed out" }
+                if ready == 0 {
+                    queue.removeAll()
+                    return "write timed out"
+                }
             }
         }
-        return nil
     }
 
     // MARK: - Upstream connection

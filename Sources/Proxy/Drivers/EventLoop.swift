@@ -271,6 +271,8 @@ final class EventLoop: @unchecked Sendable {
             switch action {
             case .writeClient(let bytes):
                 if !conn.closeRequested { conn.toClient.append(bytes) }
+            case .writeClientStored(let body):
+                if !conn.closeRequested { conn.toClient.append(.stored(body)) }
             case .writeUpstream(let bytes):
                 if conn.isUpstreamConnected { conn.toUpstream.append(bytes) }
             case .connectUpstream(let host, let port):

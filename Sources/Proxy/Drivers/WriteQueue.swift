@@ -2,10 +2,11 @@
 ///
 /// Bounded by the machine's flow control: the event loop reads from the other side only
 /// while this queue is empty, so it holds at most one read's worth of relayed bytes plus the
-/// framing and head the machine adds. Empty, it owns no heap memory (an idle connection parks
-/// no buffer).
+/// framing and head the machine adds, or a cache hit (its head, and its body as a pinned
+/// view of the arena: memory the cache already counts, not a heap copy). Empty, it owns no
+/// heap memory (an idle connection parks no buffer).
 struct WriteQueue {
-    private var chunks: [[UInt8]] = []
+    private var chunks: [OutboundChunk] = []
     /// Bytes of `chunks[0]` already sent.
     private var sentOfFirst = 0
 
@@ -15,7 +16,11 @@ struct WriteQueue {
     var byteCount: Int { chunks.reduce(0) { $0 + $1.count } - sentOfFirst }
 
     mutating func append(_ bytes: [UInt8]) {
-        if !bytes.isEmpty { chunks.append(bytes) }
+        if !bytes.isEmpty { chunks.append(.bytes(bytes)) }
+    }
+
+    mutating func append(_ chunk: OutboundChunk) {
+        if chunk.count > 0 { chunks.append(chunk) }
     }
 
     enum Flush: Equatable {
@@ -27,28 +32,23 @@ struct WriteQueue {
         case failed(String)
     }
 
-    /// Queued pieces no larger than this in all are sent as one (a head and a small body in
-    /// one segment: one send instead of several).
-    static let coalesceBytes = 16 * 1024
-
-    /// Sends as much as the socket takes now.
+    /// Sends as much as the socket takes now: up to `Sys.gatherLimit` chunks per call in one
+    /// gathering send, so a head and its body (a hit: straight from the arena) leave in one
+    /// system call, without being joined first.
     mutating func flush(to fd: Int32) -> Flush {
-        if chunks.count > 1, sentOfFirst == 0 {
-            let total = chunks.reduce(0) { $0 + $1.count }
-            if total <= Self.coalesceBytes {
-                var joined: [UInt8] = []
-                joined.reserveCapacity(total)
-                for chunk in chunks { joined.append(contentsOf: chunk) }
-                chunks = [joined]
-            }
-        }
         var progress = false
-        while let first = chunks.first {
+        while !chunks.isEmpty {
             do {
-                let n = try Sys.send(fd, first[sentOfFirst...])
+                var n = try Sys.send(fd, chunks.prefix(Sys.gatherLimit), skippingFirst: sentOfFirst)
                 progress = progress || n > 0
-                sentOfFirst += n
-                if sentOfFirst == first.count {
+                // Drop what was sent: whole chunks, then part of the next.
+                while n > 0, let first = chunks.first {
+                    let left = first.count - sentOfFirst
+                    if n < left {
+                        sentOfFirst += n
+                        break
+                    }
+                    n -= left
                     chunks.removeFirst()
                     sentOfFirst = 0
                 }

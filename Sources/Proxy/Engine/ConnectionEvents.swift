@@ -37,6 +37,9 @@ public enum UpstreamFailure: Sendable, Hashable {
 public enum ConnectionAction: Sendable, Hashable {
     /// Send these bytes to the client (all of them, before anything later in the list).
     case writeClient([UInt8])
+    /// Send a stored body to the client straight from the cache (after earlier writes, like
+    /// `writeClient`); the driver holds it, and so the entry's pin, until it is sent.
+    case writeClientStored(StoredBody)
     /// Send these bytes to the upstream connection.
     case writeUpstream([UInt8])
     /// Open a connection to host:port (resolving the name), then report
@@ -59,4 +62,16 @@ public enum ConnectionAction: Sendable, Hashable {
     case armTimer(ConnectionTimer, milliseconds: UInt64)
     case cancelTimer
     case log(LogRecord)
+}
+
+extension ConnectionAction {
+    /// The bytes this action sends to the client, copied (for observers: tests and the fuzz
+    /// target); nil for every other action.
+    public var clientBytes: [UInt8]? {
+        switch self {
+        case .writeClient(let bytes): bytes
+        case .writeClientStored(let body): body.copyBytes()
+        default: nil
+        }
+    }
 }

@@ -171,9 +171,10 @@ extension ConnectionMachine {
         let keepAlive = ex.clientPersistent && !clientEOF
         let answer = cache.response(for: hit, request: state.request, status: status, wallNow: engine.wallSeconds(now),
                                     keepAlive: keepAlive, clientVersion: ex.clientVersion, viaLine: engine.viaLine)
-        out.append(.writeClient(answer.bytes))
+        out.append(.writeClient(answer.head))
+        if let body = answer.body { out.append(.writeClientStored(body)) }
         ex.status = answer.status
-        ex.bytesToClient += answer.bytes.count
+        ex.bytesToClient += answer.head.count + (answer.body?.count ?? 0)
         ex.cacheStatus = status
         ex.clientPersistent = keepAlive
         exchange = ex

@@ -193,6 +193,7 @@ extension SyscallRule {
     static let serving: [SyscallRule] = [
         .allow("read", "client and origin bytes; the event loop's eventfd"),
         .allow("sendto", "bytes to clients and origins (send with MSG_NOSIGNAL)"),
+        .allow("sendmsg", "queued pieces to clients and origins in one gathering send (a cache hit's head, and its body straight from the arena)"),
         .allow("recvfrom", "the one-byte MSG_PEEK liveness check of a pooled origin connection"),
         .allow("poll", "waits on a connection's sockets (blocking drivers)"),
         .allow("socket", when: .equal(0, LinuxABI.AF_INET), "an origin connection over IPv4"),
