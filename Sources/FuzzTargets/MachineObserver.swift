@@ -86,8 +86,13 @@ struct MachineObserver {
                 // Only an idle, reusable connection may go back to the driver's pool.
                 try require(upstream == .connected, "releaseUpstream of an upstream that is not connected")
                 upstream = .none
-            case .shutdownUpstreamWrite, .shutdownClientWrite:
-                // Half-closes belong to CONNECT tunnels, which this target's configuration refuses.
+            case .shutdownClientWrite:
+                // Outside tunnels (which this target's configuration refuses) only once a
+                // response that ends the connection is complete: the client gets EOF while a
+                // background cache refresh goes on.
+                try require(clientEnded != nil, "client half-closed before a response that ends the connection")
+            case .shutdownUpstreamWrite:
+                // Half-closes of the origin belong to CONNECT tunnels.
                 throw InvariantViolation("half-close outside a tunnel: \(describe(action))")
             case .closeClient:
                 clientClosed = true

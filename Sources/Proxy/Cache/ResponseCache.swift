@@ -55,6 +55,9 @@ public final class ResponseCache: @unchecked Sendable {
         /// Stale: validate with these validator field lines, or (nil) fetch anew. Kept to answer
         /// if the origin cannot be reached.
         case stale(CacheHit, validators: [UInt8]?)
+        /// Stale within its `stale-while-revalidate` window (RFC 5861 §3): answer from it now
+        /// (STALE), then refresh it from the origin, with these validators or (nil) anew.
+        case staleWhileRevalidate(CacheHit, validators: [UInt8]?)
     }
 
     // MARK: - Requests
@@ -88,10 +91,8 @@ public final class ResponseCache: @unchecked Sendable {
         case .staleNeedsValidation(_, let validators):
             return .stale(hit, validators: validators)
         case .staleWhileRevalidate:
-            // Serving now and refreshing in the background needs a fetch without a client;
-            // until then the entry is validated in the foreground (RFC 5861 allows it).
             let validators = stored.flags.contains(.hasValidators) ? CacheLookupDecision.validatorFields(storedHead: stored.head) : []
-            return .stale(hit, validators: validators.isEmpty ? nil : validators)
+            return .staleWhileRevalidate(hit, validators: validators.isEmpty ? nil : validators)
         case .staleWithoutValidators:
             return .stale(hit, validators: nil)
         }

@@ -37,6 +37,14 @@ extension ConnectionMachine {
         /// The fill this exchange waited for ended without a usable entry: fetch without
         /// claiming, so waiters released together do not queue behind each other.
         var fillFailed = false
+        /// A background refresh (RFC 5861 stale-while-revalidate): the client was already
+        /// answered from `candidate`; the origin's response only refreshes the store and is
+        /// never relayed, and a failure ends the refresh quietly (`endBackgroundRefresh`).
+        var background = false
+        /// Outcomes of a background refresh: the 304 refreshed the entry / the new response
+        /// was stored.
+        var refreshed = false
+        var stored = false
 
         init(key: [UInt8], request: RequestHead, requestTime: Int64) {
             self.key = key
@@ -83,6 +91,18 @@ extension ConnectionMachine {
             logLookup(state.key, "STALE", age: hit.age, into: &out)
             answerFromCache(hit, status: .stale, now: now, into: &out)
             return true
+        case .staleWhileRevalidate(let hit, let validators):
+            logLookup(state.key, "STALE", age: hit.age, into: &out)
+            // One connection refreshes the entry (it holds the fill marker); the others, and
+            // HEAD requests (whose upstream answer has no body to store), only answer stale.
+            let deadline = now &+ (config.timeouts.upstreamConnectMs &+ config.timeouts.upstreamResponseMs) &* 1_000_000
+            guard method == .get, cache.store.claimFill(key: state.key, now: now, deadline: deadline) else {
+                answerFromCache(hit, status: .stale, now: now, into: &out)
+                return true
+            }
+            state.claimedFill = true
+            answerStaleAndRefresh(hit, validators: validators, now: now, into: &out)
+            return false // on to the origin, for the store only
         case .stale(let hit, let validators):
             state.candidate = hit
             if let validators {
@@ -151,7 +171,9 @@ extension ConnectionMachine {
     /// request, with our validators instead of the client's conditionals when validating.
     mutating func buildUpstreamHead(_ head: RequestHead, uri: AbsoluteURI, connection: ConnectionOptions) {
         var upstreamHead = RequestRewriter.upstreamHead(head, uri: uri, connection: connection, viaLine: engine.viaLine)
-        if let state = exchange?.cache, state.validating, let cache = engine.cache {
+        if let state = exchange?.cache, state.validating || state.background, let cache = engine.cache {
+            // (A background refresh never forwards the client's own conditionals: the answer
+            // must be about the stored entry, not the client's copy.)
             upstreamHead = cache.validationHead(upstreamHead, validators: state.validators)
         }
         exchange?.upstreamHead = upstreamHead
@@ -195,6 +217,65 @@ extension ConnectionMachine {
         prepareNextRequest(now: now, into: &out)
     }
 
+    /// stale-while-revalidate: answers the client from `hit` now, as its exchange (logged and
+    /// counted like any other), then keeps the exchange as a background refresh of the entry,
+    /// on this connection: the caller sends the request upstream with `validators`. A client
+    /// that will not send another request gets EOF at once (half-close), so it never waits
+    /// for the refresh. Later client bytes wait in the backlog until the refresh ends.
+    private mutating func answerStaleAndRefresh(_ hit: CacheHit, validators: [UInt8]?, now: UInt64, into out: inout [ConnectionAction]) {
+        guard let cache = engine.cache, var ex = exchange, let state = ex.cache else { return }
+        let keepAlive = ex.clientPersistent && !clientEOF
+        let answer = cache.response(for: hit, request: state.request, status: .stale, wallNow: engine.wallSeconds(now),
+                                    keepAlive: keepAlive, clientVersion: ex.clientVersion, viaLine: engine.viaLine)
+        out.append(.writeClient(answer.head))
+        if let body = answer.body { out.append(.writeClientStored(body)) }
+        ex.status = answer.status
+        ex.bytesToClient += answer.head.count + (answer.body?.count ?? 0)
+        ex.cacheStatus = .stale
+        ex.clientPersistent = keepAlive
+        logComplete(ex, now: now, releasingFill: false, into: &out)
+        if !keepAlive { out.append(.shutdownClientWrite) }
+        state.background = true
+        state.candidate = hit
+        state.validating = validators != nil
+        state.validators = validators ?? []
+        ex.cache = state
+        exchange = ex
+        out.append(.log(LogRecord(.debug, "cache_refresh_start", [("key", .bytes(state.key))])))
+    }
+
+    /// True while the exchange is a background refresh (the client was answered already).
+    var isBackgroundRefresh: Bool { exchange?.cache?.background == true }
+
+    /// Ends a background refresh: the upstream connection goes back to the pool (after a
+    /// complete, reusable response) or is closed, the fill marker is given up, and the
+    /// connection goes on with the client's next request (or closes: a client that will send
+    /// none, or whose connection failed). `outcome` is logged; a failure never reaches the
+    /// client, which has its answer.
+    mutating func endBackgroundRefresh(_ outcome: String, failed: Bool, clientGone: Bool = false, now: UInt64,
+                                       into out: inout [ConnectionAction]) {
+        guard let ex = exchange, let state = ex.cache, state.background else { return }
+        out.append(.log(LogRecord(failed ? .warn : .info, "cache_refresh", [("key", .bytes(state.key)), ("outcome", .text(outcome))])))
+        state.writer = nil // abandoned unless committed: nothing partial is stored
+        releaseFill(ex, now: now)
+        exchange = nil
+        switch upstream {
+        case .connected where !failed && ex.upstreamPersistent && ex.responseComplete:
+            upstream = .none
+            out.append(.releaseUpstream)
+        case .connected, .connecting:
+            upstream = .none
+            out.append(.closeUpstream)
+        case .none:
+            break
+        }
+        if clientGone || !ex.clientPersistent || clientEOF {
+            closeAll(into: &out)
+            return
+        }
+        prepareNextRequest(now: now, into: &out)
+    }
+
     // MARK: - Response side
 
     /// The origin's final response head arrived. Returns what to do with it: relay it (and
@@ -209,6 +290,21 @@ extension ConnectionMachine {
         }
         guard let state = ex.cache else { return false }
         let wallNow = engine.wallSeconds(now)
+        if state.background {
+            // Nothing goes to the client. A 304 refreshes the entry; a new response replaces
+            // it if storable; an error (5xx) leaves the stale entry as it is.
+            if state.validating, head.status == 304, let candidate = state.candidate {
+                let refreshed = cache.refresh(candidate, with: head, key: state.key, request: state.request,
+                                              requestTime: state.requestTime, responseTime: wallNow)
+                state.refreshed = refreshed != nil
+                noteStoreChanged(cache)
+            } else if head.status != 304, !(500...599).contains(head.status) {
+                state.writer = cache.beginStore(key: state.key, request: state.request, response: head,
+                                                requestTime: state.requestTime, responseTime: wallNow)
+            }
+            exchange?.cache = state
+            return true
+        }
         if state.validating, head.status == 304, let candidate = state.candidate {
             let refreshed = cache.refresh(candidate, with: head, key: state.key, request: state.request,
                                           requestTime: state.requestTime, responseTime: wallNow)
@@ -270,12 +366,18 @@ extension ConnectionMachine {
         if let writer = state.writer {
             state.writer = nil
             if writer.commit() {
+                state.stored = true
                 engine.stats.cacheStores.add(1)
                 noteStoreChanged(cache)
                 out.append(.log(LogRecord(.debug, "cache_store", [("key", .bytes(state.key)), ("size", .int(ex.responseBodyBytes))])))
             }
         }
         exchange?.cache = state
+        if state.background {
+            let outcome = state.refreshed ? "revalidated" : state.stored ? "stored" : "not stored (status \(ex.status))"
+            endBackgroundRefresh(outcome, failed: false, now: now, into: &out)
+            return true
+        }
         guard state.answerFromCandidate, let candidate = state.candidate else { return false }
         let status: CacheStatus = ex.cacheStatus == .stale ? .stale : .revalidated
         answerFromCandidateAfterOrigin(candidate, status: status, now: now, into: &out)
@@ -296,7 +398,7 @@ extension ConnectionMachine {
     /// The origin could not be reached. Answers with a stale entry where RFC 9111 §4.2.4 (a
     /// disconnected cache) and the entry's directives allow it. Returns true when it answered.
     mutating func answerStaleOnFailure(_ reason: String, now: UInt64, into out: inout [ConnectionAction]) -> Bool {
-        guard let cache = engine.cache, let state = exchange?.cache, let candidate = state.candidate,
+        guard let cache = engine.cache, let state = exchange?.cache, let candidate = state.candidate, !state.background,
               exchange?.requestComplete == true,
               cache.canServeStale(candidate, request: state.request, wallNow: engine.wallSeconds(now), error: true)
         else { return false }

@@ -231,6 +231,10 @@ public struct ConnectionMachine {
             return
         }
         out.append(.log(LogRecord(.warn, "client_error", [("error", .text(message))])))
+        if isBackgroundRefresh {
+            endBackgroundRefresh("client error", failed: true, clientGone: true, now: now, into: &out)
+            return
+        }
         abort(now: now, into: &out)
     }
 
@@ -681,8 +685,13 @@ public struct ConnectionMachine {
     private mutating func relayResponseBody(_ piece: Span<UInt8>, now: UInt64, into out: inout [ConnectionAction]) {
         guard piece.count > 0, let ex = exchange else { return }
         cacheResponseBody(piece)
-        // An absorbed response (answered from the cache instead) is read, not relayed.
-        if ex.cache?.answerFromCandidate == true { return }
+        // An absorbed response (answered from the cache instead, or a background refresh) is
+        // read, not relayed.
+        if ex.cache?.answerFromCandidate == true || ex.cache?.background == true {
+            exchange?.responseBodyBytes += piece.count
+            arm(.bodyIdle, config.timeouts.bodyIdleMs, into: &out)
+            return
+        }
         let bytes = Self.frame(piece, chunked: ex.responseFraming == .chunked)
         exchange?.responseBodyBytes += piece.count
         exchange?.bytesToClient += bytes.count
@@ -778,13 +787,15 @@ public struct ConnectionMachine {
         arm(.clientIdle, config.timeouts.clientIdleMs, into: &out)
     }
 
-    func logComplete(_ ex: Exchange, now: UInt64, into out: inout [ConnectionAction]) {
+    /// Logs and counts the client's exchange; gives up its fill marker unless the exchange
+    /// goes on as a background refresh (`releasingFill: false`).
+    func logComplete(_ ex: Exchange, now: UInt64, releasingFill: Bool = true, into out: inout [ConnectionAction]) {
         let latency = Int((now &- ex.startedAt) / 1_000_000)
         engine.stats.countResponse(status: ex.status)
         engine.metrics.recordResponse(status: ex.status, bytes: ex.bytesToClient, latencyNanoseconds: now &- ex.startedAt)
         engine.stats.bytesToClients.add(ex.bytesToClient, ordering: .relaxed)
         countCacheStatus(ex.cacheStatus)
-        releaseFill(ex, now: now)
+        if releasingFill { releaseFill(ex, now: now) }
         var fields: [(key: String, value: LogValue)] = [
             ("status", .int(ex.status)), ("bytes", .int(ex.bytesToClient)), ("latency_ms", .int(latency)),
             ("cache", .text(ex.cacheStatus.rawValue)),
@@ -796,6 +807,11 @@ public struct ConnectionMachine {
     /// Answers with a generated error page. With `close`, the connection ends after it;
     /// otherwise the caller continues with the next request.
     mutating func respondError(_ status: Int, detail: String, reason: String, now: UInt64, close: Bool, into out: inout [ConnectionAction]) {
+        if isBackgroundRefresh {
+            // The client has its answer: an origin failure only ends the refresh.
+            endBackgroundRefresh(reason, failed: true, now: now, into: &out)
+            return
+        }
         // A client that already sent EOF has no next request: do not wait idle for one.
         let close = close || clientEOF
         engine.metrics.countError(reason)
@@ -824,6 +840,10 @@ public struct ConnectionMachine {
 
     /// Ends everything at once after a failure mid-response.
     private mutating func abort(now: UInt64, into out: inout [ConnectionAction]) {
+        if isBackgroundRefresh {
+            endBackgroundRefresh("aborted", failed: true, now: now, into: &out)
+            return
+        }
         if let ex = exchange {
             engine.metrics.countError("aborted")
             var logged = ex
