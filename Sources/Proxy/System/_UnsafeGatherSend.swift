@@ -5,6 +5,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemShims
 
 extension Sys {
     /// Most chunks one `sendmsg` takes (far below IOV_MAX).
