@@ -144,6 +144,19 @@ static enum fault decide(int fd, int flags, size_t *len) {
     }
 }
 
+// A shortened gathering write: the first vectors of `iov` holding `allowed` bytes in all, the
+// last one cut (at most 64 vectors). Returns how many were copied into `cut`.
+static size_t cut_vectors(const struct iovec *iov, size_t count, size_t allowed, struct iovec *cut) {
+    size_t n = 0;
+    for (size_t i = 0; i < count && n < 64 && allowed > 0; i++) {
+        cut[n] = iov[i];
+        if (cut[n].iov_len > allowed) cut[n].iov_len = allowed;
+        allowed -= cut[n].iov_len;
+        n++;
+    }
+    return n;
+}
+
 ssize_t read(int fd, void *buf, size_t count) {
     resolve();
     if (decide(fd, 0, &count) == FAIL) return -1;
@@ -176,16 +189,8 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
     enum fault f = decide(fd, 0, &allowed);
     if (f == FAIL) return -1;
     if (f == NONE || iovcnt <= 0) return real_writev(fd, iov, iovcnt);
-    // Shortened: send a prefix of the vectors, cutting the last one.
     struct iovec cut[64];
-    int n = 0;
-    for (int i = 0; i < iovcnt && n < 64 && allowed > 0; i++) {
-        cut[n] = iov[i];
-        if (cut[n].iov_len > allowed) cut[n].iov_len = allowed;
-        allowed -= cut[n].iov_len;
-        n++;
-    }
-    return real_writev(fd, cut, n);
+    return real_writev(fd, cut, (int)cut_vectors(iov, (size_t)iovcnt, allowed, cut));
 }
 
 // sendmsg: the drivers' gathering send (a head and a body in one call). Faulted like writev.
@@ -197,17 +202,9 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
     enum fault f = decide(fd, flags, &allowed);
     if (f == FAIL) return -1;
     if (f == NONE || msg->msg_iovlen == 0) return real_sendmsg(fd, msg, flags);
-    // Shortened: send a prefix of the vectors, cutting the last one.
     struct iovec cut[64];
-    size_t n = 0;
-    for (size_t i = 0; i < msg->msg_iovlen && n < 64 && allowed > 0; i++) {
-        cut[n] = msg->msg_iov[i];
-        if (cut[n].iov_len > allowed) cut[n].iov_len = allowed;
-        allowed -= cut[n].iov_len;
-        n++;
-    }
     struct msghdr shortened = *msg;
     shortened.msg_iov = cut;
-    shortened.msg_iovlen = n;
+    shortened.msg_iovlen = cut_vectors(msg->msg_iov, msg->msg_iovlen, allowed, cut);
     return real_sendmsg(fd, &shortened, flags);
 }
