@@ -67,6 +67,11 @@ SEEDS = {
         append(0, 13000), append(1, 5000), lookup(5, keep=True),
         commit(1), lookup(3), commit(0), lookup(3), append(2, 20000), abandon(2),
         release(0), lookup(3, any_variant=True), lookup(4, 1)),
+    # Variants of one key by writers committed in the other order than opened: newest is last committed.
+    "writers-commit-out-of-order": config(2) + seq(
+        begin(9, variant=1), begin(9, 700, variant=2), begin(9), append(0, 100), append(1, 700),
+        commit(1), lookup(9, any_variant=True), commit(0), lookup(9, any_variant=True), append(2, 50),
+        commit(2), lookup(9, any_variant=True), lookup(9, 2, keep=True), remove(9), release(0)),
     # 24 KiB objects on 128 KiB: unannounced bodies start at 16 KiB and grow.
     "unknown-length-growth": config(3) + seq(
         store(6, 20000, announce=False, pieces=40), store(7, 24000, announce=False, head=0, pieces=200),

@@ -5,10 +5,13 @@
 /// predicted: `evict(vanished:pinned:)` checks the ones the store made, which must be the least
 /// recently used among unpinned entries (as in `CacheStoreModelTests`).
 struct CacheReferenceModel {
-    /// One committed entry; `serial` tells apart successive commits of one key and variant.
+    /// One committed entry; `serial` (the number of the store or writer that made it) tells
+    /// apart successive commits of one key and variant.
     struct Entry: Equatable {
         var target: CacheTarget
         var serial: Int
+        /// Commits before this one (set by `commit`): writers opened earlier may commit later.
+        var commitOrder = 0
         var head: [UInt8]
         var body: [UInt8]
         /// The block size the store gave it, learnt from the store after the commit (0 until
@@ -18,6 +21,8 @@ struct CacheReferenceModel {
 
     /// Most recently used first.
     var entries: [Entry] = []
+    /// Commits so far.
+    var commits = 0
     /// Fill markers: key index → deadline (monotonic ns). A claim holds while its deadline is
     /// after `now`.
     var fills: [Int: UInt64] = [:]
@@ -34,13 +39,16 @@ struct CacheReferenceModel {
 
     /// A commit: replaces the entry with the same key and variant, becomes the most recently used.
     mutating func commit(_ entry: Entry) {
+        var entry = entry
+        entry.commitOrder = commits
+        commits += 1
         entries.removeAll { $0.target == entry.target }
         entries.insert(entry, at: 0)
     }
 
     /// The entries of `key` in the order a lookup offers them to its matcher: newest commit first.
     func variantsNewestFirst(key: Int) -> [Entry] {
-        entries.filter { $0.target.key == key }.sorted { $0.serial > $1.serial }
+        entries.filter { $0.target.key == key }.sorted { $0.commitOrder > $1.commitOrder }
     }
 
     /// What a lookup must find: the exact variant, or with `anyVariant` the newest of the key.

@@ -86,6 +86,17 @@ import Testing
         try driver.finish()
     }
 
+    @Test("A writer opened first but committed last holds the newest variant")
+    func newestIsLastCommitted() throws {
+        let driver = try Self.driver([
+            .begin(CacheTarget(key: 5, variant: 1), announcedBytes: nil, headBytes: 3),
+            .begin(CacheTarget(key: 5, variant: 2), announcedBytes: nil, headBytes: 3),
+            .append(slot: 0, bytes: 10), .append(slot: 1, bytes: 20), .commit(slot: 1), .commit(slot: 0),
+            .lookup(CacheTarget(key: 5, variant: 0), anyVariant: true, keepPin: true),
+        ])
+        #expect(driver.pins.first?.entry.target == CacheTarget(key: 5, variant: 1))
+    }
+
     @Test("Every key of the fixed set can hold a fill claim at once")
     func everyKeyClaims() throws {
         let driver = try Self.driver(CacheScript.keys.indices.map { .claimFill(key: $0, deadlineMs: 10) })
