@@ -257,8 +257,8 @@ final class CacheOperationsDriver {
         try require(pin.keyCount == target.keyBytes.count && pin.variantCount == target.variantBytes.count
                         && pin.headCount == entry.head.count && pin.bodyCount == entry.body.count,
                     "\(what) \(target) (serial \(entry.serial)): counts \(pin.keyCount)/\(pin.variantCount)/\(pin.headCount)/\(pin.bodyCount), expected \(target.keyBytes.count)/\(target.variantBytes.count)/\(entry.head.count)/\(entry.body.count)")
-        try require(pin.copyVariant() == target.variantBytes && pin.copyHead() == entry.head
-                        && pin.copyBody(0..<pin.bodyCount) == entry.body,
+        try require(sameBytes(pin.copyVariant(), target.variantBytes) && sameBytes(pin.copyHead(), entry.head)
+                        && sameBytes(pin.copyBody(0..<pin.bodyCount), entry.body),
                     "\(what) \(target) (serial \(entry.serial)): bytes differ from those committed")
     }
 
@@ -277,7 +277,7 @@ final class CacheOperationsDriver {
         guard grown != 0 || store.entryCount != model.entries.count else { return }
         var present = Set<Int>()
         for live in store.snapshotByRecency() {
-            if let entry = model.entries.first(where: { $0.target.keyBytes == live.key && $0.target.variantBytes == live.variant }) {
+            if let entry = model.entries.first(where: { sameBytes($0.target.keyBytes, live.key) && sameBytes($0.target.variantBytes, live.variant) }) {
                 present.insert(entry.serial)
             }
         }
@@ -302,9 +302,9 @@ final class CacheOperationsDriver {
         for (i, live) in snapshot.enumerated() {
             let expected = model.entries[i]
             let target = expected.target
-            try require(live.key == target.keyBytes && live.variant == target.variantBytes,
+            try require(sameBytes(live.key, target.keyBytes) && sameBytes(live.variant, target.variantBytes),
                         "recency order differs at \(i): the store has \(String(decoding: live.key, as: UTF8.self)) \(names([live.variant])), the model \(target)")
-            try require(live.head == expected.head && live.body == expected.body,
+            try require(sameBytes(live.head, expected.head) && sameBytes(live.body, expected.body),
                         "bytes of \(target) (serial \(expected.serial)) differ from those committed")
             let least = CacheStore.blockBytes(forData: live.key.count + live.variant.count + live.head.count + live.body.count)
             try require(live.blockBytes >= least && live.blockBytes < least + ArenaBlock.minimumBytes,
