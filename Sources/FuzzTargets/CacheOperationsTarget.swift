@@ -55,7 +55,7 @@ public enum CacheOperationsTarget {
             if tracing { trace.append("step \(index + 1): \(operation)") }
             do throws(InvariantViolation) {
                 try driver.run(operation)
-                try driver.checkInvariants()
+                try driver.check(after: operation)
             } catch {
                 return (InvariantViolation("step \(index + 1) (\(operation)): \(error.message)"), driver.stats, trace)
             }

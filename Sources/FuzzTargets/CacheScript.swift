@@ -41,8 +41,9 @@
 //
 // K, a key and variant byte: bits 0-3 the key (`CacheScript.keys`), bits 4-5 the variant:
 // 0 and 3 none (empty variant bytes), 1 "gzip", 2 "br"; bits 6-7 per operation, as above.
-// Body and head bytes are a pattern of the operation's serial number, so no two stores or
-// writers write the same bytes. The clock starts at 1 s; fill markers only read the key.
+// Body and head bytes are cut from a pseudo-random table at a start given by the operation's
+// serial number (`CacheScript.pattern`), so no two stores or writers write the same bytes.
+// The clock starts at 1 s; fill markers only read the key.
 // Empty inputs are skipped.
 
 /// A store configuration of the `cache-operations` target: capacity and largest object, with
@@ -214,13 +215,25 @@ enum CacheScript {
         return lengths
     }
 
-    /// Byte `index` of the body or head written by operation `serial` (FROZEN).
-    static func patternByte(_ serial: Int, _ index: Int) -> UInt8 {
-        let mixed = UInt32(truncatingIfNeeded: index) &* 0x9E37_79B1 ^ UInt32(truncatingIfNeeded: serial) &* 0x85EB_CA77
-        return UInt8(truncatingIfNeeded: (mixed ^ mixed >> 15) >> 8)
-    }
+    /// Pseudo-random bytes (xorshift32) that bodies and heads are cut from: 64 KiB of starting
+    /// points, plus room after any of them for the longest run asked for (an append of up to
+    /// maxObjectBytes + 512 bytes after a body of up to maxObjectBytes, 49 KiB at most).
+    static let patternTable: [UInt8] = {
+        var state: UInt32 = 0x2545_F491
+        return (0..<(128 << 10)).map { _ in
+            state ^= state << 13
+            state ^= state >> 17
+            state ^= state << 5
+            return UInt8(truncatingIfNeeded: state >> 24)
+        }
+    }()
 
+    /// Bytes `range` of the body (`serial` > 0) or head (`~serial`) written by operation
+    /// `serial`: the pattern table from a start that differs for every serial below 65536
+    /// (FROZEN). Cut from the table rather than computed byte by byte: every byte computed in
+    /// the target would pass through libFuzzer's comparison hooks.
     static func pattern(_ serial: Int, _ range: Range<Int>) -> [UInt8] {
-        range.map { patternByte(serial, $0) }
+        let start = Int(UInt16(truncatingIfNeeded: serial &* 40_503))
+        return Array(patternTable[(start + range.lowerBound)..<(start + range.upperBound)])
     }
 }

@@ -193,6 +193,10 @@ import Testing
         #expect(store.1 == [.store(CacheTarget(key: 2, variant: 0), bodyBytes: 0xFFFF % (4096 + 513), announced: true,
                                    headBytes: 10, pieces: 0, abandonAfter: 0xFFFF % (4096 + 513))])
         #expect(CacheOperationsTarget.trace([0x80]) == ["skipped: reserved configuration bit"])
+        // The longest run of pattern bytes asked for: an append of up to maxObjectBytes + 512
+        // after a body of maxObjectBytes, from the last start.
+        let largest = try #require(CacheProfile.all.map(\.maxObjectBytes).max())
+        #expect(CacheScript.patternTable.count >= 65_535 + 2 * largest + 512)
     }
 
     @Test("An input's store is released (unmapped) when the input ends, pins and writers included")
