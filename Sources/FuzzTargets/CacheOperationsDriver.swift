@@ -289,17 +289,21 @@ final class CacheOperationsDriver {
         if oldest != vanished { stats.evictionsSkippingPins += 1 }
     }
 
-    /// The checks after `operation`: fill markers and the clock touch no entry, so after those
-    /// only every fill marker and the eviction count (a heap damaged by them would still be
-    /// caught by the next full check, at the latest at the end); everything after the others.
+    /// The checks after `operation`. Fill markers and the clock touch no entry, so after those
+    /// only the eviction count and the fill markers of the key operated on and of every key the
+    /// model has claimed (only a claim of a key writes its hash); a heap they damaged would still
+    /// be caught by the next full check, at the latest at the end. Everything after the others.
     func check(after operation: CacheOperation) throws(InvariantViolation) {
+        let key: Int?
         switch operation {
-        case .claimFill, .finishFill, .isFilling, .advance, .nothing:
-            try require(store.evictions == evictionsSeen, "evictions grew by \(store.evictions - evictionsSeen) outside beginStore and append")
-            for key in CacheScript.keys.indices { try checkFilling(key) }
+        case let .claimFill(k, _), let .finishFill(k), let .isFilling(k): key = k
+        case .advance, .nothing: key = nil
         default:
             try checkInvariants(allFills: false)
+            return
         }
+        try require(store.evictions == evictionsSeen, "evictions grew by \(store.evictions - evictionsSeen) outside beginStore and append")
+        for k in CacheScript.keys.indices where k == key || model.fills[k] != nil { try checkFilling(k) }
     }
 
     /// Everything: the entries (recency order, bytes, block sizes, pin counts), the counters,
