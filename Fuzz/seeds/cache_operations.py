@@ -33,6 +33,7 @@ def claim(key, deadline_ms): return bytes([0x08, key, deadline_ms])
 def finish(key): return bytes([0x09, key])
 def filling(key): return bytes([0x0A, key])
 def advance(ms): return bytes([0x0B, ms])
+RECLAIM = bytes([0x0C])
 
 def seq(*parts): return b"".join(parts)
 
@@ -63,7 +64,7 @@ SEEDS = {
     # Three writers open at once; two on the same key: the last commit wins.
     "interleaved-writers": config(3) + seq(
         begin(3), begin(3, 9000), begin(4, variant=1),
-        append(0, 5000), append(1, 4000), append(2, 1000), store(5, 6000),
+        append(0, 5000), append(1, 4000), append(2, 1000), RECLAIM, store(5, 6000),
         append(0, 13000), append(1, 5000), lookup(5, keep=True),
         commit(1), lookup(3), commit(0), lookup(3), append(2, 20000), abandon(2),
         release(0), lookup(3, any_variant=True), lookup(4, 1)),
@@ -102,8 +103,8 @@ def random_script(seed, profile, count=256):
     rng = random.Random(seed)
     ops = []
     for _ in range(count):
-        op = rng.choice([0, 0, 0, 1, 2, 2, 3, 4, 5, 5, 5, 6, 7, 8, 9, 10, 11])
-        args = [rng.randrange(256) for _ in range([6, 4, 3, 1, 1, 1, 1, 1, 2, 1, 1, 1][op])]
+        op = rng.choice([0, 0, 0, 1, 2, 2, 3, 4, 5, 5, 5, 6, 7, 8, 9, 10, 11, 12])
+        args = [rng.randrange(256) for _ in range([6, 4, 3, 1, 1, 1, 1, 1, 2, 1, 1, 1, 0][op])]
         if op in (0, 1, 2):  # sizes mostly within maxObjectBytes (appends smaller)
             limit = [4096, 8192, 12288, 24576][profile]
             v = rng.randrange(limit // (3 if op == 2 else 1))

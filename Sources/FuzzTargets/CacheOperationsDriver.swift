@@ -114,6 +114,9 @@ final class CacheOperationsDriver {
             try checkFilling(key)
         case let .advance(ms):
             model.now += ms * 1_000_000
+        case .reclaim:
+            let freed = store.reclaimDeadWriters()
+            try require(freed == 0, "reclaimDeadWriters freed \(freed) reservations of this live process")
         case .nothing:
             break
         }
@@ -257,8 +260,10 @@ final class CacheOperationsDriver {
         try require(pin.keyCount == target.keyBytes.count && pin.variantCount == target.variantBytes.count
                         && pin.headCount == entry.head.count && pin.bodyCount == entry.body.count,
                     "\(what) \(target) (serial \(entry.serial)): counts \(pin.keyCount)/\(pin.variantCount)/\(pin.headCount)/\(pin.bodyCount), expected \(target.keyBytes.count)/\(target.variantBytes.count)/\(entry.head.count)/\(entry.body.count)")
+        var body: [UInt8] = []
+        pin.appendBody(to: &body) // as a hit is written
         try require(sameBytes(pin.copyVariant(), target.variantBytes) && sameBytes(pin.copyHead(), entry.head)
-                        && sameBytes(pin.copyBody(0..<pin.bodyCount), entry.body),
+                        && sameBytes(body, entry.body) && sameBytes(pin.copyBody(0..<pin.bodyCount), entry.body),
                     "\(what) \(target) (serial \(entry.serial)): bytes differ from those committed")
     }
 

@@ -20,6 +20,7 @@ import Proxy
 ///   that crosses it) and the writer is closed; with no pin held and no other writer open,
 ///   beginStore and append within `maxObjectBytes` succeed (liveness);
 /// - claimFill, finishFill and isFilling follow a key → deadline model on the input's clock;
+/// - reclaimDeadWriters frees nothing (every reservation belongs to this live process);
 /// - at the end, with pins released and writers abandoned, removing every key frees every byte.
 public enum CacheOperationsTarget {
     public static func run(_ data: [UInt8]) {

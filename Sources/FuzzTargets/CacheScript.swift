@@ -37,7 +37,8 @@
 //     9  finishFill  K
 //     10 isFilling   K
 //     11 advance     T               the monotonic clock advances T ms
-//     12-15          no operation
+//     12 reclaim                     reclaimDeadWriters() (every reservation is this process's)
+//     13-15          no operation
 //
 // K, a key and variant byte: bits 0-3 the key (`CacheScript.keys`), bits 4-5 the variant:
 // 0 and 3 none (empty variant bytes), 1 "gzip", 2 "br"; bits 6-7 per operation, as above.
@@ -105,6 +106,7 @@ enum CacheOperation: Sendable, Hashable, CustomStringConvertible {
     case finishFill(key: Int)
     case isFilling(key: Int)
     case advance(ms: UInt64)
+    case reclaim
     case nothing
 
     var description: String {
@@ -125,6 +127,7 @@ enum CacheOperation: Sendable, Hashable, CustomStringConvertible {
         case let .finishFill(key): "finishFill key \(key)"
         case let .isFilling(key): "isFilling key \(key)"
         case let .advance(ms): "clock +\(ms) ms"
+        case .reclaim: "reclaimDeadWriters"
         case .nothing: "no operation"
         }
     }
@@ -192,6 +195,7 @@ enum CacheScript {
             case 9: operations.append(.finishFill(key: Int(a[0] & 0x0F)))
             case 10: operations.append(.isFilling(key: Int(a[0] & 0x0F)))
             case 11: operations.append(.advance(ms: UInt64(a[0])))
+            case 12: operations.append(.reclaim)
             default: operations.append(.nothing)
             }
         }

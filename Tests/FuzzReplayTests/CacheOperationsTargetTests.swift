@@ -182,11 +182,11 @@ import Testing
     func decoding() throws {
         #expect(CacheScript.decode([]) == nil)
         #expect(CacheScript.decode([0x04, 0x05, 0x00]) == nil)
-        // lookup, opcode 12 (nothing; high bits ignored), claimFill, then a remove missing its argument.
-        let (profile, operations) = try #require(CacheScript.decode([0x03, 0x05, 0x51, 0xFC, 0xF8, 0x12, 0x08, 0x07]))
+        // lookup, opcode 13 (nothing; high bits ignored), claimFill, reclaim, then a remove missing its argument.
+        let (profile, operations) = try #require(CacheScript.decode([0x03, 0x05, 0x51, 0xFD, 0xF8, 0x12, 0x08, 0x0C, 0x07]))
         #expect(profile == CacheProfile.all[3])
         #expect(operations == [.lookup(CacheTarget(key: 1, variant: 1), anyVariant: true, keepPin: false), .nothing,
-                               .claimFill(key: 2, deadlineMs: 8)])
+                               .claimFill(key: 2, deadlineMs: 8), .reclaim])
         let many = try #require(CacheScript.decode([0x00] + Array(repeating: 0x0B, count: 600)))
         #expect(many.1.count == 256 && many.1.allSatisfy { $0 == .advance(ms: 11) })
         let store = try #require(CacheScript.decode([0x00, 0x00, 0xC2, 0xFF, 0xFF, 10, 0, 255]))
