@@ -2,7 +2,8 @@ import Proxy
 
 /// Runs `cache-operations` on one `CacheStore` beside a `CacheReferenceModel`, and checks the
 /// store against it: after each call that may evict (beginStore, append) the entries that
-/// vanished, and after every operation everything (`checkInvariants`).
+/// vanished, and after every operation (`check(after:)`) everything, or after fill-marker and
+/// clock operations the fill markers.
 ///
 /// Liveness: a profile's heap holds at least 3.125 blocks of `maxObjectBytes` (checked at
 /// start), so when no pin is held and no other writer is open, every block but the writer's
@@ -315,7 +316,7 @@ final class CacheOperationsDriver {
     /// `usedBytes` (exact when no writer is open, bounded otherwise), the store's own
     /// validation, the bytes of held pins, and the fill markers: every key's, or with
     /// `allFills` false those of the keys the model holds a claim on (a fill marker changes
-    /// only in fill operations, after which `check(after:)` checks every key).
+    /// only in fill operations, after which `check(after:)` checks the key operated on).
     func checkInvariants(allFills: Bool = true) throws(InvariantViolation) {
         try require(store.evictions == evictionsSeen, "evictions grew by \(store.evictions - evictionsSeen) outside beginStore and append")
         let snapshot = store.snapshotByRecency()

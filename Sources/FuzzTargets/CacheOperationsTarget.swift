@@ -8,12 +8,14 @@ import Proxy
 /// - evictions are checked, not predicted: whatever vanished in beginStore or append is the
 ///   least recently used among unpinned entries, and `evictions` grew by exactly that many;
 ///   nothing vanishes in any other call;
-/// - after every operation the store's entries are the model's, in the same recency order, with
-///   the bytes last committed, blocks of the right size, and as many pins as are held;
-///   `entryCount` is the model's; `usedBytes` is the sum of the entries' blocks and those of
-///   pinned entries no longer in the index (exact when no writer is open, within the bounds of
-///   the open reservations otherwise); `validationProblem()` is nil;
-/// - a held pin's bytes never change, even after its entry was evicted, removed or replaced;
+/// - after every operation but fill-marker and clock ones (after which the markers are checked)
+///   the store's entries are the model's, in the same recency order, with the bytes last
+///   committed, blocks of the right size, and as many pins as are held; `entryCount` is the
+///   model's; `usedBytes` is the sum of the entries' blocks and those of pinned entries no
+///   longer in the index (exact when no writer is open, within the bounds of the open
+///   reservations otherwise); `validationProblem()` is nil;
+/// - a held pin's bytes never change, even after its entry was removed or replaced (a pinned
+///   entry is never evicted: eviction passes over it);
 /// - a lookup offers its matcher the key's variants newest first, finds the model's entry (the
 ///   exact variant, or the newest one) and makes it the most recently used;
 /// - more than `maxObjectBytes` is refused (announced: by beginStore; otherwise by the append
