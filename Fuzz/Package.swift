@@ -33,6 +33,7 @@ let package = Package(
         .executableTarget(name: "FuzzURI", dependencies: ["FuzzCommon"], swiftSettings: settings),
         .executableTarget(name: "FuzzSmallParsers", dependencies: ["FuzzCommon"], swiftSettings: settings),
         .executableTarget(name: "FuzzConnectionMachine", dependencies: ["FuzzCommon"], swiftSettings: settings),
+        .executableTarget(name: "FuzzCacheOperations", dependencies: ["FuzzCommon"], swiftSettings: settings),
         // SafeParse beside llhttp. CNIOLLHTTP is a target, not a product, of swift-nio: depending on
         // the NIOHTTP1 product builds it and makes `import CNIOLLHTTP` work (only its C API is used).
         .target(name: "Differential",

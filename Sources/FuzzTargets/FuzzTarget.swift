@@ -6,6 +6,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case uri = "uri"
     case smallParsers = "small-parsers"
     case connectionMachine = "connection-machine"
+    case cacheOperations = "cache-operations"
 
     /// Targets that exist only in the Fuzz package (they link llhttp, which the root package
     /// never builds), by corpus folder, with the target whose input encoding they share:
@@ -28,6 +29,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .uri: URITarget.check(data)
         case .smallParsers: SmallParsersTarget.check(data)
         case .connectionMachine: ConnectionMachineTarget.check(data)
+        case .cacheOperations: CacheOperationsTarget.check(data)
         }
     }
 }

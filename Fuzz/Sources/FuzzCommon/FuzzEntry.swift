@@ -15,6 +15,10 @@ public func fuzzOne(_ target: FuzzTarget, _ start: UnsafeRawPointer?, _ count: I
             let trace = ConnectionMachineTarget.trace(bytes)
             printToStderr("==FuzzTargets== trace:\n" + trace.suffix(300).joined(separator: "\n") + "\n")
         }
+        if target == .cacheOperations {
+            // The decoded operations (triage: Fuzz/run repro cache-operations <file>).
+            printToStderr("==FuzzTargets== trace:\n" + CacheOperationsTarget.trace(bytes).joined(separator: "\n") + "\n")
+        }
         report(target.rawValue, violation.message)
     }
     return 0

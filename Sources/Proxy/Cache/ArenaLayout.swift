@@ -61,9 +61,11 @@ struct ArenaLayout: Sendable {
 /// A block header (16 bytes, blocks 16-aligned): the previous block's size (valid only while
 /// that block is free: a boundary tag) and this block's size with two flag bits. A free block
 /// keeps its free-list links in its first 16 payload bytes, so a block is at least 32 bytes.
-enum ArenaBlock {
+/// Public only for `minimumBytes`, which tests and the `cache-operations` fuzz target use to
+/// bound an entry's block size (a remainder smaller than it is never split off).
+public enum ArenaBlock {
     static let headerBytes = 16
-    static let minimumBytes = 32
+    public static let minimumBytes = 32
     static let alignment = 16
     static let prevSize = 0
     static let sizeAndFlags = 8

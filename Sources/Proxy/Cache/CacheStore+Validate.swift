@@ -121,18 +121,19 @@ extension CacheStore {
         return nil
     }
 
-    /// A view of one live entry, for tests.
-    struct EntrySnapshot: Equatable {
-        var key: [UInt8]
-        var variant: [UInt8]
-        var head: [UInt8]
-        var body: [UInt8]
-        var blockBytes: Int
-        var pins: Int
+    /// A view of one live entry, for tests and the `cache-operations` fuzz target.
+    public struct EntrySnapshot: Equatable, Sendable {
+        public var key: [UInt8]
+        public var variant: [UInt8]
+        public var head: [UInt8]
+        public var body: [UInt8]
+        public var blockBytes: Int
+        public var pins: Int
     }
 
-    /// Every live entry, most recently used first.
-    func snapshotByRecency() -> [EntrySnapshot] {
+    /// Every live entry, most recently used first (copies every entry's bytes under the lock:
+    /// for tests and the `cache-operations` fuzz target).
+    public func snapshotByRecency() -> [EntrySnapshot] {
         locked {
             var out: [EntrySnapshot] = []
             var entry = arena.loadOffset(L.lruHead)
@@ -155,8 +156,9 @@ extension CacheStore {
     }
 
     /// The block size an entry of `dataBytes` (key + variant + head + body) takes at least;
-    /// the allocator may leave up to 16 more (a remainder too small to split off).
-    static func blockBytes(forData dataBytes: Int) -> Int {
+    /// the allocator may leave up to 16 more (a remainder too small to split off). Public for
+    /// tests and the `cache-operations` fuzz target.
+    public static func blockBytes(forData dataBytes: Int) -> Int {
         ArenaHeap.blockSize(forPayload: EntryField.metadataBytes + dataBytes)
     }
 
