@@ -261,8 +261,7 @@ final class CacheOperationsDriver {
         try require(pin.keyCount == target.keyBytes.count && pin.variantCount == target.variantBytes.count
                         && pin.headCount == entry.head.count && pin.bodyCount == entry.body.count,
                     "\(what) \(target) (serial \(entry.serial)): counts \(pin.keyCount)/\(pin.variantCount)/\(pin.headCount)/\(pin.bodyCount), expected \(target.keyBytes.count)/\(target.variantBytes.count)/\(entry.head.count)/\(entry.body.count)")
-        var body: [UInt8] = []
-        pin.appendBody(to: &body) // as a hit is written
+        let body = bodyInPlace(pin) // as a hit is sent
         try require(sameBytes(pin.copyVariant(), target.variantBytes) && sameBytes(pin.copyHead(), entry.head)
                         && sameBytes(body, entry.body) && sameBytes(pin.copyBody(0..<pin.bodyCount), entry.body),
                     "\(what) \(target) (serial \(entry.serial)): bytes differ from those committed")

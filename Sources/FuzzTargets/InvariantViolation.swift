@@ -1,5 +1,6 @@
-/// A broken invariant found by a fuzz target: a bug in SafeParse (or in the target itself),
-/// never "the input was malformed" (rejecting malformed input is the parser's job).
+/// A broken invariant found by a fuzz target: a bug in the code under test (SafeParse, the
+/// connection machine, the cache store) or in the target itself, never "the input was
+/// malformed" (rejecting malformed input is the parser's job).
 ///
 /// Every target has two entry points: `check(_:)` returns the violation (the replay tests
 /// report it per file without killing the test process) and `run(_:)` traps on it with
