@@ -37,6 +37,7 @@ import Testing
         ([], ["HTTP/1.1 200 OK", "Cache-Control: must-understand, no-store"], nil), // understood: no-store is overridden
         ([], ["HTTP/1.1 299 New", "Cache-Control: must-understand, no-store, max-age=9"], "must-understand with status 299"),
         (["Cache-Control: no-cache"], ["HTTP/1.1 200 OK"], nil),               // request no-cache does not prevent storing
+        ([], ["HTTP/1.1 200 OK", "Cache-Control: public, max-age=60", "Set-Cookie: id=1"], "Set-Cookie"),
     ]
 
     @Test("storability of responses to GET (RFC 9111 §3)", arguments: cases.indices)
@@ -73,5 +74,16 @@ import Testing
         options.defaultLifetime = 120
         #expect(Storability.evaluate(request: request, response: bare, responseTime: F.t0, options: options)
             == .store(FreshnessLifetime(seconds: 120, source: .defaultLifetime)))
+    }
+
+    @Test("Set-Cookie responses are stored only when the operator allows it")
+    func setCookie() throws {
+        let request = try F.get()
+        let response = try F.response("HTTP/1.1 200 OK", "Cache-Control: max-age=60", "Set-Cookie: session=abc")
+        #expect(Storability.evaluate(request: request, response: response, responseTime: F.t0) == .doNotStore(reason: "Set-Cookie"))
+        var options = CachePolicyOptions()
+        options.storeSetCookie = true
+        #expect(Storability.evaluate(request: request, response: response, responseTime: F.t0, options: options)
+            == .store(FreshnessLifetime(seconds: 60, source: .maxAge)))
     }
 }

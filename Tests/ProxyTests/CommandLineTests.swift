@@ -63,6 +63,15 @@ import Proxy
         #expect(usageError(["--log-level", "loud"]) == "unknown log level 'loud': expected debug, info, warn or error")
     }
 
+    @Test func cacheOptions() throws {
+        let c = try config(["-m", "64", "--cache-max-object", "1048576", "--cache-heuristic", "off", "--cache-default-ttl", "30",
+                            "--cache-set-cookie", "on"])
+        #expect(c.cacheMegabytes == 64 && c.cacheMaxObjectBytes == 1_048_576)
+        #expect(!c.cacheHeuristic && c.cacheDefaultLifetimeSeconds == 30 && c.cacheSetCookie)
+        #expect(try !config([]).cacheSetCookie, "Set-Cookie responses are not stored by default")
+        #expect(usageError(["--cache-set-cookie", "yes"]) == "--cache-set-cookie takes on or off, not 'yes'")
+    }
+
     @Test func barePositionalPortAsInTheProxyLab() throws {
         #expect(try config(["15213"]).port == 15213)
         #expect(usageError(["15213", "-p", "80"]) == "port given twice")

@@ -37,6 +37,10 @@ public struct CachePolicyOptions: Sendable, Hashable {
     /// (`max-stale`) says. nil (the default) follows RFC 9111 §4.2.4 with no limit: a
     /// disconnected cache may serve stale unless a directive forbids it.
     public var maxStaleOnError: Int64? = nil
+    /// Store responses that carry Set-Cookie. Off by default, as nginx's proxy_cache and
+    /// Varnish behave: RFC 9111 lets a shared cache store them, but a site that forgets
+    /// `private` would then hand one user's session cookie to every other client.
+    public var storeSetCookie = false
 
     public init() {}
 

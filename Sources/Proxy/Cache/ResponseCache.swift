@@ -39,6 +39,7 @@ public final class ResponseCache: @unchecked Sendable {
         var options = CachePolicyOptions()
         options.heuristicFreshness = config.cacheHeuristic
         options.maxHeuristicLifetime = Int64(config.cacheHeuristicMaxSeconds)
+        options.storeSetCookie = config.cacheSetCookie
         options.defaultLifetime = config.cacheDefaultLifetimeSeconds > 0 ? Int64(config.cacheDefaultLifetimeSeconds) : nil
         guard let store = try? CacheStore(capacityBytes: capacity, maxObjectBytes: min(config.cacheMaxObjectBytes, capacity / 4))
         else { return nil }

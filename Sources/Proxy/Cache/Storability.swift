@@ -13,7 +13,9 @@ public import SafeParse
 /// 5. no `private` (a shared cache, §5.2.2.7);
 /// 6. a request with Authorization only with `must-revalidate`, `public` or `s-maxage` (§3.5);
 /// 7. no `Vary: *` (it can never be matched, §4.1);
-/// 8. the response has explicit freshness (`s-maxage`, `max-age`, Expires), `public`, or a
+/// 8. no Set-Cookie, unless `CachePolicyOptions.storeSetCookie` (RFC 9111 allows storing it;
+///    off by default so that a forgotten `private` cannot leak one client's cookie to others);
+/// 9. the response has explicit freshness (`s-maxage`, `max-age`, Expires), `public`, or a
 ///    heuristically cacheable status.
 ///
 /// A stored response gets `Freshness.lifetime`: with no freshness information at all that is
@@ -52,6 +54,9 @@ public enum Storability: Sendable, Hashable {
         }
         if response.listMembers(of: "vary").contains(where: { $0.elementsEqual([0x2A]) }) {
             return .doNotStore(reason: "Vary: *")
+        }
+        if !options.storeSetCookie && response.contains("set-cookie") {
+            return .doNotStore(reason: "Set-Cookie")
         }
         let hasExplicit = cc.sMaxAge != nil || cc.maxAge != nil || response.contains("expires")
         guard hasExplicit || cc.isPublic || Freshness.isHeuristicallyCacheable(status: status) else {

@@ -29,6 +29,7 @@ public enum CommandLine {
           --cache-max-object BYTES   Largest response stored; larger ones stream uncached (default 4194304)
           --cache-heuristic on|off   Heuristic freshness from Last-Modified, RFC 9111 4.2.2 (default on)
           --cache-default-ttl S      Lifetime of responses without freshness information (default 0: always revalidate)
+          --cache-set-cookie on|off  Store responses that carry Set-Cookie (default off)
       -v, --verbose              Verbose logging (DEBUG lines); same as --log-level debug
           --log-level LEVEL      debug, info (default), warn or error
           --log-format FORMAT    text (default: the spec's lines) or json (one object per line)
@@ -136,6 +137,10 @@ public enum CommandLine {
                 let text = try next()
                 guard text == "on" || text == "off" else { throw UsageError(message: "--cache-heuristic takes on or off, not '\(text)'") }
                 config.cacheHeuristic = text == "on"
+            case "--cache-set-cookie":
+                let text = try next()
+                guard text == "on" || text == "off" else { throw UsageError(message: "--cache-set-cookie takes on or off, not '\(text)'") }
+                config.cacheSetCookie = text == "on"
             case "-v", "--verbose": config.verbose = true; config.logLevel = .debug
             case "--log-level":
                 let text = try next()

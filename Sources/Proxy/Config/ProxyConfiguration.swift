@@ -28,6 +28,8 @@ public struct ProxyConfiguration: Sendable {
     /// (`--cache-default-ttl`, seconds). Default 0: such responses are stored but always
     /// checked with the origin first (served unchecked only when it cannot be reached).
     public var cacheDefaultLifetimeSeconds: Int = 0
+    /// Store responses that carry Set-Cookie (`--cache-set-cookie on|off`). Default off.
+    public var cacheSetCookie = false
     /// DEBUG lines in the log (`-v`).
     public var verbose = false
     /// Lowest level written (`--log-level`; `-v` sets debug). Default info.
