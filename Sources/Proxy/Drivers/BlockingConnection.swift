@@ -210,7 +210,6 @@ final class BlockingConnection {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Writes everything, waiting for POLLOUT as needed. Returns an error text on failure.
     /// Sends everything in `queue`, waiting (poll) while the socket is full, at most the
     /// body-idle timeout per wait. The failure's message, or nil.
     private func writeAll(_ fd: Int32, _ queue: inout WriteQueue) -> String? {
