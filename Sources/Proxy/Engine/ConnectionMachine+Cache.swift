@@ -129,6 +129,15 @@ extension ConnectionMachine {
         if method == .get && !state.fillFailed && cache.shouldCollapse(key: state.key, wallNow: wallNow) {
             let deadline = now &+ (config.timeouts.upstreamConnectMs &+ config.timeouts.upstreamResponseMs) &* 1_000_000
             if cache.store.claimFill(key: state.key, now: now, deadline: deadline) {
+                // Another connection's fill may have stored the entry and given up its claim
+                // between our look and this claim: look once more, or we would fetch it again.
+                if case .fresh(let hit) = cache.lookup(key: state.key, request: state.request, wallNow: wallNow) {
+                    cache.store.finishFill(key: state.key)
+                    exchange?.cache = state
+                    logLookup(state.key, "HIT", age: hit.age, into: &out)
+                    answerFromCache(hit, status: .hit, now: now, into: &out)
+                    return true
+                }
                 state.claimedFill = true
             } else if state.waitingSince == nil || now &- (state.waitingSince ?? now) < Self.cacheWaitLimitMs &* 1_000_000 {
                 if state.waitingSince == nil { state.waitingSince = now }
