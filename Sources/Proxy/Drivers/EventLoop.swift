@@ -269,10 +269,8 @@ final class EventLoop: @unchecked Sendable {
             let action = actions[index]
             index += 1
             switch action {
-            case .writeClient(let bytes):
-                if !conn.closeRequested { conn.toClient.append(bytes) }
-            case .writeClientStored(let body):
-                if !conn.closeRequested { conn.toClient.append(.stored(body)) }
+            case .writeClient, .writeClientStored:
+                if !conn.closeRequested, let chunk = action.clientChunk { conn.toClient.append(chunk) }
             case .writeUpstream(let bytes):
                 if conn.isUpstreamConnected { conn.toUpstream.append(bytes) }
             case .connectUpstream(let host, let port):

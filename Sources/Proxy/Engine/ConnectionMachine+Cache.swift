@@ -198,7 +198,15 @@ extension ConnectionMachine {
     /// Answers the exchange from a stored response (a full response, or 304 to a matching
     /// conditional request) and moves on to the next request.
     private mutating func answerFromCache(_ hit: CacheHit, status: CacheStatus, now: UInt64, into out: inout [ConnectionAction]) {
-        guard let cache = engine.cache, var ex = exchange, let state = ex.cache else { return }
+        guard writeCachedAnswer(hit, status: status, now: now, into: &out) else { return }
+        finishCachedExchange(now: now, into: &out)
+    }
+
+    /// Writes the answer built from `hit` (head, then the stored body straight from the
+    /// arena) and records it in the exchange: status, bytes, cache status, and whether the
+    /// client connection persists. False when there is no cached exchange to answer.
+    private mutating func writeCachedAnswer(_ hit: CacheHit, status: CacheStatus, now: UInt64, into out: inout [ConnectionAction]) -> Bool {
+        guard let cache = engine.cache, var ex = exchange, let state = ex.cache else { return false }
         let keepAlive = ex.clientPersistent && !clientEOF
         let answer = cache.response(for: hit, request: state.request, status: status, wallNow: engine.wallSeconds(now),
                                     keepAlive: keepAlive, clientVersion: ex.clientVersion, viaLine: engine.viaLine)
@@ -209,7 +217,7 @@ extension ConnectionMachine {
         ex.cacheStatus = status
         ex.clientPersistent = keepAlive
         exchange = ex
-        finishCachedExchange(now: now, into: &out)
+        return true
     }
 
     /// Ends an exchange answered without an origin response (a hit, a stale answer): the
@@ -232,24 +240,13 @@ extension ConnectionMachine {
     /// that will not send another request gets EOF at once (half-close), so it never waits
     /// for the refresh. Later client bytes wait in the backlog until the refresh ends.
     private mutating func answerStaleAndRefresh(_ hit: CacheHit, validators: [UInt8]?, now: UInt64, into out: inout [ConnectionAction]) {
-        guard let cache = engine.cache, var ex = exchange, let state = ex.cache else { return }
-        let keepAlive = ex.clientPersistent && !clientEOF
-        let answer = cache.response(for: hit, request: state.request, status: .stale, wallNow: engine.wallSeconds(now),
-                                    keepAlive: keepAlive, clientVersion: ex.clientVersion, viaLine: engine.viaLine)
-        out.append(.writeClient(answer.head))
-        if let body = answer.body { out.append(.writeClientStored(body)) }
-        ex.status = answer.status
-        ex.bytesToClient += answer.head.count + (answer.body?.count ?? 0)
-        ex.cacheStatus = .stale
-        ex.clientPersistent = keepAlive
+        guard writeCachedAnswer(hit, status: .stale, now: now, into: &out), let ex = exchange, let state = ex.cache else { return }
         logComplete(ex, now: now, releasingFill: false, into: &out)
-        if !keepAlive { out.append(.shutdownClientWrite) }
+        if !ex.clientPersistent { out.append(.shutdownClientWrite) }
         state.background = true
         state.candidate = hit
         state.validating = validators != nil
         state.validators = validators ?? []
-        ex.cache = state
-        exchange = ex
         out.append(.log(LogRecord(.debug, "cache_refresh_start", [("key", .bytes(state.key))])))
     }
 
