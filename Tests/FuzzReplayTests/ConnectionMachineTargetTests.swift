@@ -22,9 +22,54 @@ import Testing
         ]))
     }
 
+    /// An engine as the target makes one for each input.
+    static func engine() -> EngineContext {
+        EngineContext(config: ConnectionMachineTarget.configurations[0],
+                      wallClock: (ConnectionMachineTarget.wallSecondsAtStart, 1_000_000_000))
+    }
+
+    /// Drives one GET through a fresh engine: the client's request, the connect, `origin`'s
+    /// pieces, then the end of the script.
+    static func fetch(_ origin: [ScriptEvent]) throws -> (EngineContext, MachineDriverModel) {
+        let engine = Self.engine()
+        var driver = MachineDriverModel(engine: engine, client: ConnectionMachineTarget.allowedClient)
+        try driver.start()
+        for event in [.clientBytes(CannedMessages.requests[0]), .connectResult(.connected)] + origin {
+            try driver.run(event)
+        }
+        try driver.finish()
+        return (engine, driver)
+    }
+
+    static let cacheable = bytes("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 10\r\n\r\n0123456789")
+
+    @Test("A complete cacheable response is stored, and the cached-bodies check accepts it")
+    func completeResponseIsCached() throws {
+        let (engine, driver) = try Self.fetch([.originBytes(Self.cacheable)])
+        let entries = try #require(engine.cache?.store.snapshotByRecency())
+        #expect(entries.map(\.body) == [Self.bytes("0123456789")])
+        #expect(throws: Never.self) { try ConnectionMachineTarget.checkCachedBodies(engine, driver.observer) }
+    }
+
+    @Test("A cacheable response cut short by EOF or a reset is not stored", arguments: [ScriptEvent.originEOF, .originReset])
+    func failedResponseIsNotCached(_ end: ScriptEvent) throws {
+        let (engine, _) = try Self.fetch([.originBytes(Array(Self.cacheable.dropLast(4))), end])
+        #expect(engine.cache?.store.entryCount == 0)
+    }
+
+    @Test("An entry no complete origin response carried is a violation")
+    func cachedBodyWithoutOriginResponse() throws {
+        let (engine, driver) = try Self.fetch([.originBytes(Self.cacheable)])
+        let store = try #require(engine.cache?.store)
+        let writer = try #require(store.beginStore(key: Self.bytes("http://origin.test/other"), variant: [], head: Self.bytes("h"),
+                                                   expectedBodyBytes: 3))
+        #expect(writer.append(Self.bytes("cut")) && writer.commit())
+        #expect(throws: InvariantViolation.self) { try ConnectionMachineTarget.checkCachedBodies(engine, driver.observer) }
+    }
+
     @Test("A keep-alive transcript forwards both requests and pairs both responses with the origin's")
     func transcriptIsObserved() throws {
-        let engine = ConnectionMachineTarget.contexts[0]
+        let engine = Self.engine()
         var driver = MachineDriverModel(engine: engine, client: ConnectionMachineTarget.allowedClient)
         try driver.start()
         for event: ScriptEvent in [.clientBytes(CannedMessages.requests[3]), .connectResult(.connected),
