@@ -9,8 +9,8 @@
 /// Rates use the proxy's own clock (`uptime_ms` of each read), not the browser's. Each
 /// number shown has an element id (`v-rps`, `v-p50`, ...) and the page body counts its
 /// updates in `data-updates`; each canvas carries the points it plotted (`data-points`) and
-/// its first series' newest value (`data-last`). The integration test reads them from
-/// headless Chromium.
+/// its first series' newest and highest value (`data-last`, `data-peak`). The integration
+/// test reads them from headless Chromium.
 enum Dashboard {
     static let html = #"""
 <!DOCTYPE html>
@@ -147,10 +147,12 @@ function draw(name) {
     });
     g.stroke();
   });
-  // For tests and scripts: points plotted and the newest value of the first series.
+  // For tests and scripts: points plotted, the newest and the highest value of the first series.
   canvas.dataset.points = String(chart.data[0].length);
   const last = chart.data[0][chart.data[0].length - 1];
   canvas.dataset.last = last === null || last === undefined ? "" : String(last);
+  const shown = chart.data[0].filter((v) => v !== null && v !== undefined);
+  canvas.dataset.peak = shown.length === 0 ? "" : String(Math.max(...shown));
 }
 
 function histogramMap(pairs) {
