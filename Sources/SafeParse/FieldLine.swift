@@ -35,4 +35,30 @@ enum FieldLine {
             valueStart: stored(valueStart), valueEnd: stored(valueEnd),
             lineStart: stored(line.lowerBound), lineEnd: stored(end &+ 2))
     }
+
+    /// The usual case in one pass, straight from the input: a valid field line that starts at
+    /// `start` and ends in CRLF before `scanEnd`. The value scan that checks its bytes also
+    /// finds the CR, so the line needs no separate search for its LF. Returns the entry (as
+    /// `parse` would make it) and the index after the LF, or nil for anything else (an empty
+    /// line, an invalid or unfinished line), which the caller takes the general way: `parse`
+    /// after the LF search reports the same errors in the same order as before.
+    @inline(__always)
+    static func parseComplete(_ bytes: Span<UInt8>, from start: Int, scanEnd: Int, shift: Int) -> (HeaderFields.Entry, next: Int)? {
+        let nameEnd = Scan.tokenEnd(in: bytes, start..<scanEnd)
+        guard nameEnd > start, nameEnd < scanEnd, bytes[nameEnd] == ByteClass.colon else { return nil }
+        var i = nameEnd &+ 1
+        while i < scanEnd && ByteClass.isWhitespace(bytes[i]) { i &+= 1 } // leading OWS
+        let valueStart = i
+        // Field-value bytes (RFC 9110 §5.5) run up to the line's CR; LF cannot occur before it.
+        let cr = Scan.firstInvalidFieldValueByte(in: bytes, valueStart..<scanEnd) ?? scanEnd
+        guard cr &+ 1 < scanEnd, bytes[cr] == ByteClass.cr, bytes[cr &+ 1] == ByteClass.lf else { return nil }
+        var valueEnd = cr
+        while valueEnd > valueStart && ByteClass.isWhitespace(bytes[valueEnd &- 1]) { valueEnd &-= 1 } // trailing OWS
+        @inline(__always) func stored(_ index: Int) -> UInt32 { UInt32(truncatingIfNeeded: index &+ shift) }
+        let entry = HeaderFields.Entry(
+            nameStart: stored(start), nameEnd: stored(nameEnd),
+            valueStart: stored(valueStart), valueEnd: stored(valueEnd),
+            lineStart: stored(start), lineEnd: stored(cr &+ 2))
+        return (entry, cr &+ 2)
+    }
 }

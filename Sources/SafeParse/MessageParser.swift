@@ -128,6 +128,7 @@ struct MessageParser: Sendable {
                 remaining -= UInt64(take)
                 let range = offset..<(offset + take)
                 offset += take
+                if remaining == 0 && phase == .chunkData { takeNextChunkSizeLine(input, &offset) }
                 return ParseStep(.body(range), consumed: offset)
             case .untilClose, .tunnel:
                 let available = input.count - offset
@@ -147,8 +148,8 @@ struct MessageParser: Sendable {
                 return ParseStep(.body(range), consumed: offset)
             case .chunkSizeLine:
                 if chunkLine.state == .size && chunkLine.digits == 0,
-                   let (size, next) = Self.plainChunkSize(input, from: offset) {
-                    // Fast path: the whole line "HEX CRLF" is here; same checks as the machine.
+                   let (size, next) = Self.simpleChunkSize(input, from: offset, maxExtensionBytes: limits.maxChunkExtensionBytes) {
+                    // Fast path: the whole line is here in its usual form; same checks as the machine.
                     offset = next
                     try enterChunk(size)
                     continue
@@ -203,11 +204,14 @@ struct MessageParser: Sendable {
         }
     }
 
-    /// A chunk-size line without extensions, entirely within `input[from...]`: 1 to 16 hex
-    /// digits (which cannot overflow) then CRLF. Returns the size and the index after the LF,
-    /// or nil to let `ChunkSizeLine` handle it byte by byte (which also reports the errors).
+    /// A chunk-size line entirely within `input[from...]`: 1 to 16 hex digits (which cannot
+    /// overflow), optionally extensions of the plain form `;name` or `;name=value` (tokens, no
+    /// whitespace, no quoted strings) within `maxExtensionBytes`, then CRLF. Returns the size
+    /// and the index after the LF, or nil to let `ChunkSizeLine` take the line byte by byte
+    /// (which accepts the rest of the grammar and reports the errors). Accepts nothing the
+    /// machine rejects, so the result never depends on which path took the line.
     @inline(__always)
-    private static func plainChunkSize(_ input: Span<UInt8>, from start: Int) -> (UInt64, Int)? {
+    private static func simpleChunkSize(_ input: Span<UInt8>, from start: Int, maxExtensionBytes: Int) -> (UInt64, Int)? {
         var size: UInt64 = 0
         var i = start
         let end = min(input.count, start + 16)
@@ -215,8 +219,47 @@ struct MessageParser: Sendable {
             size = size << 4 | v
             i += 1
         }
-        guard i > start, i + 1 < input.count, input[i] == ByteClass.cr, input[i + 1] == ByteClass.lf else { return nil }
+        guard i > start, i < input.count else { return nil }
+        if input[i] == ByteClass.semicolon {
+            // ChunkSizeLine counts extension bytes from the first ";" up to the CR.
+            let extensionStart = i
+            let limit = maxExtensionBytes < input.count - extensionStart ? extensionStart + max(maxExtensionBytes, 0) : input.count
+            while i < limit && input[i] == ByteClass.semicolon {
+                let nameEnd = Scan.tokenEnd(in: input, (i + 1)..<limit)
+                guard nameEnd > i + 1 else { return nil }
+                i = nameEnd
+                if i < limit && input[i] == ByteClass.equals {
+                    let valueEnd = Scan.tokenEnd(in: input, (i + 1)..<limit)
+                    guard valueEnd > i + 1 else { return nil }
+                    i = valueEnd
+                }
+            }
+        }
+        guard i + 1 < input.count, input[i] == ByteClass.cr, input[i + 1] == ByteClass.lf else { return nil }
         return (size, i + 2)
+    }
+
+    /// At the end of a chunk's data: when the CRLF after it and a plain chunk-size line are
+    /// already in `input` in its usual form, and the new chunk fits the body limit, consumes them and enters the
+    /// next chunk (or the trailers), so that the next call starts with the data and a chunked
+    /// body costs one call per chunk. Anything else (a line split across inputs, an extension,
+    /// an error) is left to the phase machine, which reports it exactly as before: this only
+    /// consumes bytes that cannot fail, so the events are the same for every split.
+    @inline(__always)
+    private mutating func takeNextChunkSizeLine(_ input: Span<UInt8>, _ offset: inout Int) {
+        guard offset + 2 < input.count, input[offset] == ByteClass.cr, input[offset + 1] == ByteClass.lf,
+              let (size, next) = Self.simpleChunkSize(input, from: offset + 2, maxExtensionBytes: limits.maxChunkExtensionBytes) else { return }
+        if size == 0 {
+            phase = .trailerLines
+            lineStart = 0
+        } else {
+            let (total, overflow) = bodyBytes.addingReportingOverflow(size)
+            if overflow { return }
+            if let max = limits.maxBodyBytes, total > max { return }
+            bodyBytes = total
+            remaining = size
+        }
+        offset = next
     }
 
     /// After a chunk-size line: the chunk's data, or the trailers after the last chunk.
@@ -304,6 +347,13 @@ struct MessageParser: Sendable {
         while phase == .fieldLines && pos < input.count {
             let totalBudget = headLimit &- (stored &+ pos &- chunkStart)
             let scanEnd = pos &+ min(input.count &- pos, max(min(lineLimit, totalBudget), 0))
+            if let (entry, next) = FieldLine.parseComplete(input, from: pos, scanEnd: scanEnd, shift: shift) {
+                offset = next &- 1
+                guard head.fields.entries.count < maxFields else { throw .tooManyFields }
+                head.fields.entries.append(entry)
+                pos = next
+                continue
+            }
             guard let lf = Scan.firstIndex(of: ByteClass.lf, in: input, pos..<scanEnd) else {
                 offset = scanEnd
                 if scanEnd < input.count { throw lineLimit <= totalBudget ? .fieldLineTooLong : .headTooLarge }

@@ -36,6 +36,23 @@ enum Scan {
         return (x &- ones) & ~x & highs != 0
     }
 
+    /// Per byte of `word`: 0x80 where the byte is below 0x20 (a control character, HTAB
+    /// included) or is DEL, 0 elsewhere. Exact: no carry crosses a byte.
+    @inline(__always)
+    private static func controlMask(_ word: UInt64) -> UInt64 {
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        // (b & 0x7F) + 0x60 reaches 0x80 exactly when b & 0x7F >= 0x20; bytes >= 0x80 never count.
+        let below = ~((word & lows) &+ ones &* 0x60 | word) & highs
+        return below | exactZeroMask(word ^ (ones &* 0x7F))
+    }
+
+    /// Per byte of `word`: 0x80 where the byte is zero, 0 elsewhere (exact, unlike `hasByte`).
+    @inline(__always)
+    private static func exactZeroMask(_ word: UInt64) -> UInt64 {
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & lows) &+ lows) | word | lows)
+    }
+
     /// Index of the first byte in `span[range]` that may not appear in a field value
     /// (RFC 9110 §5.5: anything but VCHAR, obs-text, SP and HTAB), or nil.
     static func firstInvalidFieldValueByte(in span: Span<UInt8>, _ range: Range<Int>) -> Int? {
@@ -44,21 +61,33 @@ enum Scan {
             guard let base = buffer.baseAddress else { return nil }
             let raw = unsafe UnsafeRawPointer(base)
             var i = range.lowerBound
-            // Words with no byte below 0x20 and no DEL are valid as a whole; others (HTAB is
-            // below 0x20 but valid) are checked byte by byte.
-            while i + 8 <= range.upperBound {
-                let word = unsafe raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if hasByteBelow(word, 0x20) || hasByte(word, 0x7F) {
-                    for j in i..<(i + 8) where !ByteClass.isFieldValueByte(unsafe base[j]) { return j }
-                }
-                i += 8
+            // A word's first control byte or DEL is found by its position in the mask; HTAB
+            // (a control byte, but valid) is stepped over. Little-endian: byte 0 is the lowest.
+            while i &+ 8 <= range.upperBound {
+                let mask = controlMask(unsafe raw.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian)
+                if mask == 0 { i &+= 8; continue }
+                let j = i &+ mask.trailingZeroBitCount >> 3
+                if unsafe base[j] != ByteClass.htab { return j }
+                i = j &+ 1
             }
             while i < range.upperBound {
                 if !ByteClass.isFieldValueByte(unsafe base[i]) { return i }
-                i += 1
+                i &+= 1
             }
             return nil
         }
+    }
+
+    /// Per byte of `word`: 0x80 where the byte is an ASCII letter, digit or "-" (the token
+    /// characters of almost every field name), 0 elsewhere. Exact: no carry crosses a byte.
+    @inline(__always)
+    private static func letterDigitDashMask(_ word: UInt64) -> UInt64 {
+        let x = word & 0x7F7F_7F7F_7F7F_7F7F
+        let lower = x | ones &* 0x20 // letters become 0x61...0x7A; nothing else lands there
+        // b >= lo: (b + 0x80 - lo) has bit 7 set; b <= hi: (b + 0x7F - hi) has it clear.
+        let letter = (lower &+ ones &* (0x80 - 0x61)) & ~(lower &+ ones &* (0x7F - 0x7A))
+        let digit = (x &+ ones &* (0x80 - 0x30)) & ~(x &+ ones &* (0x7F - 0x39))
+        return (letter | digit | exactZeroMask(x ^ (ones &* 0x2D))) & ~word & highs
     }
 
     /// End of the run of bytes whose `ByteClass.table` entry has `bit`, from `range.lowerBound`.
@@ -77,9 +106,22 @@ enum Scan {
     }
 
     /// End of the run of token characters (RFC 9110 §5.6.2) starting at `range.lowerBound`.
+    /// Runs of letters, digits and "-" are skipped a word at a time; the table decides the rest.
     @inline(__always)
     static func tokenEnd(in span: Span<UInt8>, _ range: Range<Int>) -> Int {
-        classRunEnd(in: span, range, bit: ByteClass.tokenBit)
+        precondition(range.lowerBound >= 0 && range.upperBound <= span.count, "scan range outside input")
+        let start = unsafe span.withUnsafeBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return range.lowerBound }
+            let raw = unsafe UnsafeRawPointer(base)
+            var i = range.lowerBound
+            while i &+ 8 <= range.upperBound {
+                let other = ~letterDigitDashMask(unsafe raw.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian) & highs
+                if other != 0 { return i &+ other.trailingZeroBitCount >> 3 }
+                i &+= 8
+            }
+            return i
+        }
+        return classRunEnd(in: span, start..<range.upperBound, bit: ByteClass.tokenBit)
     }
 
     /// End of the run of unreserved characters (RFC 3986 §2.3) starting at `range.lowerBound`.
