@@ -213,11 +213,15 @@ struct ObservabilityTests {
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
                       "--user-data-dir=\(h.directory.file("chromium-profile").path)", "--window-size=1400,900",
                       "--virtual-time-budget=6000"]
+        let browserStart = Clock.nowMs(), servedBefore = served.value
         let dom = try Self.runChromium(common + ["--dump-dom", url], in: h.directory, name: "dom")
+        let domDone = Clock.nowMs()
         let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-dashboard-\(getpid()).png")
         try? FileManager.default.removeItem(at: screenshot)
         _ = try Self.runChromium(common + ["--screenshot=\(screenshot.path)", url], in: h.directory, name: "shot")
         stop.set()
+        print("dashboard: chromium --dump-dom \(domDone - browserStart) ms, --screenshot \(Clock.nowMs() - domDone) ms; "
+              + "\(served.value - servedBefore) proxied answers meanwhile")
 
         func value(_ id: String) -> String? {
             guard let r = dom.range(of: "id=\"\(id)\">") else { return nil }
