@@ -197,6 +197,26 @@ import SafeParse
         #expect(follower.toClient.hasSuffix("hello"))
     }
 
+    @Test func aWaiterPollsAnOngoingFillWithoutLookingUpUntilItEnds() {
+        let engine = MachineHarness.cachedEngine { $0.logLevel = .debug }
+        var leader = MachineHarness(engine: engine)
+        leader.client(Self.get("/long"))
+        var follower = MachineHarness(engine: engine)
+        follower.client(Self.get("/long"))
+        #expect(follower.logs("cache_lookup").count == 1)
+        for _ in 0..<5 {
+            follower.advance(ms: ConnectionMachine.cacheWaitPollMs)
+            #expect(follower.armed?.0 == .cacheWait, "still waiting while the fill runs")
+        }
+        #expect(follower.logs("cache_lookup").count == 1, "no lookup while the fill is running")
+        #expect(follower.connects.isEmpty && follower.toClient.isEmpty)
+        leader.connected()
+        leader.origin(Self.fresh)
+        follower.advance(ms: ConnectionMachine.cacheWaitPollMs)
+        #expect(follower.logs("cache_lookup").count == 2, "one lookup once the fill ended")
+        #expect(follower.connects.isEmpty && follower.toClient.contains("X-Proxy-Cache: HIT\r\n"))
+    }
+
     @Test func waitersAreReleasedWhenTheFillTurnsOutUncacheable() {
         let engine = MachineHarness.cachedEngine()
         var leader = MachineHarness(engine: engine)

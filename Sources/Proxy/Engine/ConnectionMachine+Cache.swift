@@ -158,10 +158,17 @@ extension ConnectionMachine {
     /// releases the waiter to fetch for itself (without claiming).
     mutating func cacheWaitFired(now: UInt64, into out: inout [ConnectionAction]) {
         guard phase == .awaitingCache, let cache = engine.cache, let state = exchange?.cache else { return }
-        if !cache.store.isFilling(key: state.key, now: now) {
+        let filling = cache.store.isFilling(key: state.key, now: now)
+        let waited = now &- (state.waitingSince ?? now)
+        if filling && waited < Self.cacheWaitLimitMs &* 1_000_000 {
+            // The fill is still running: poll again later without looking up or claiming (one
+            // store lock per poll, not three). Its entry is served once the fill has ended.
+            arm(.cacheWait, Self.cacheWaitPollMs, into: &out)
+            return
+        }
+        if !filling {
             exchange?.cache?.fillFailed = true
         }
-        let waited = now &- (state.waitingSince ?? now)
         if waited >= Self.cacheWaitLimitMs &* 1_000_000 {
             exchange?.cache?.fillFailed = true
             out.append(.log(LogRecord(.warn, "cache_wait_timeout", [("key", .bytes(state.key)), ("waited_ms", .int(Int(waited / 1_000_000)))])))
