@@ -239,27 +239,19 @@ struct MessageParser: Sendable {
         return (size, i + 2)
     }
 
-    /// At the end of a chunk's data: when the CRLF after it and a plain chunk-size line are
-    /// already in `input` in its usual form, and the new chunk fits the body limit, consumes them and enters the
-    /// next chunk (or the trailers), so that the next call starts with the data and a chunked
-    /// body costs one call per chunk. Anything else (a line split across inputs, an extension,
+    /// At the end of a chunk's data: when the CRLF after it and the next chunk-size line (in the
+    /// form `simpleChunkSize` takes) are already in `input`, and the new chunk fits the body
+    /// limit, consumes them and enters the next chunk (or the trailers), so that a chunked body
+    /// costs one call per chunk. Anything else (a line split across inputs, a quoted extension,
     /// an error) is left to the phase machine, which reports it exactly as before: this only
     /// consumes bytes that cannot fail, so the events are the same for every split.
     @inline(__always)
     private mutating func takeNextChunkSizeLine(_ input: Span<UInt8>, _ offset: inout Int) {
         guard offset + 2 < input.count, input[offset] == ByteClass.cr, input[offset + 1] == ByteClass.lf,
-              let (size, next) = Self.simpleChunkSize(input, from: offset + 2, maxExtensionBytes: limits.maxChunkExtensionBytes) else { return }
-        if size == 0 {
-            phase = .trailerLines
-            lineStart = 0
-        } else {
-            let (total, overflow) = bodyBytes.addingReportingOverflow(size)
-            if overflow { return }
-            if let max = limits.maxBodyBytes, total > max { return }
-            bodyBytes = total
-            remaining = size
-        }
+              let (size, next) = Self.simpleChunkSize(input, from: offset + 2, maxExtensionBytes: limits.maxChunkExtensionBytes),
+              size == 0 || bodyTotal(adding: size) != nil else { return }
         offset = next
+        try? enterChunk(size) // cannot throw: the size fits the limit (checked just above)
     }
 
     /// After a chunk-size line: the chunk's data, or the trailers after the last chunk.
@@ -274,10 +266,16 @@ struct MessageParser: Sendable {
         }
     }
 
-    private mutating func countBody(_ n: UInt64) throws(ParseError) {
+    /// Decoded body bytes after `n` more, or nil when that overflows or passes `maxBodyBytes`.
+    private func bodyTotal(adding n: UInt64) -> UInt64? {
         let (total, overflow) = bodyBytes.addingReportingOverflow(n)
-        if overflow { throw .bodyTooLarge }
-        if let max = limits.maxBodyBytes, total > max { throw .bodyTooLarge }
+        if overflow { return nil }
+        if let max = limits.maxBodyBytes, total > max { return nil }
+        return total
+    }
+
+    private mutating func countBody(_ n: UInt64) throws(ParseError) {
+        guard let total = bodyTotal(adding: n) else { throw .bodyTooLarge }
         bodyBytes = total
     }
 

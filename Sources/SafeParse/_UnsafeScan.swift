@@ -10,6 +10,7 @@ import Glibc
 enum Scan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
+    private static let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
 
     /// Index of the first `byte` in `span[range]`, or nil (glibc memchr: vectorised).
     @inline(__always)
@@ -40,7 +41,6 @@ enum Scan {
     /// included) or is DEL, 0 elsewhere. Exact: no carry crosses a byte.
     @inline(__always)
     private static func controlMask(_ word: UInt64) -> UInt64 {
-        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         // (b & 0x7F) + 0x60 reaches 0x80 exactly when b & 0x7F >= 0x20; bytes >= 0x80 never count.
         let below = ~((word & lows) &+ ones &* 0x60 | word) & highs
         return below | exactZeroMask(word ^ (ones &* 0x7F))
@@ -49,7 +49,6 @@ enum Scan {
     /// Per byte of `word`: 0x80 where the byte is zero, 0 elsewhere (exact, unlike `hasByte`).
     @inline(__always)
     private static func exactZeroMask(_ word: UInt64) -> UInt64 {
-        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         return ~(((word & lows) &+ lows) | word | lows)
     }
 
@@ -82,7 +81,7 @@ enum Scan {
     /// characters of almost every field name), 0 elsewhere. Exact: no carry crosses a byte.
     @inline(__always)
     private static func letterDigitDashMask(_ word: UInt64) -> UInt64 {
-        let x = word & 0x7F7F_7F7F_7F7F_7F7F
+        let x = word & lows
         let lower = x | ones &* 0x20 // letters become 0x61...0x7A; nothing else lands there
         // b >= lo: (b + 0x80 - lo) has bit 7 set; b <= hi: (b + 0x7F - hi) has it clear.
         let letter = (lower &+ ones &* (0x80 - 0x61)) & ~(lower &+ ones &* (0x7F - 0x7A))
