@@ -43,11 +43,29 @@ public enum KnownDeviation: String, Sendable, Equatable {
     /// (a response body until close).
     case emptyTransferCodingMember = "empty Transfer-Encoding list member"
 
+    /// `chunked` followed by whitespace holding an HTAB (`chunked\t`): RFC 9110 §5.6.1 and
+    /// §5.6.3 make that OWS (SafeParse: chunked). llhttp skips only SP after `chunked`, so it
+    /// takes the coding as not the final one (a response body until close). The proxy never
+    /// passes this on: it re-frames bodies and sends its own `Transfer-Encoding: chunked`.
+    case tabAfterChunked = "HTAB after chunked in Transfer-Encoding"
+
     /// The deviation a head shows, if any.
     static func of(_ fields: HeaderFields) -> KnownDeviation? {
         for i in fields.indices(of: "transfer-encoding") {
             let members = fields.value(at: i).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
             if members.contains(where: { $0.allSatisfy(Grammar.isWhitespace) }) { return .emptyTransferCodingMember }
+            // The stored value has its outer OWS trimmed: look at the line as received.
+            let line = fields.line(at: i)
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let raw = line[(colon + 1)...].prefix { $0 != 0x0D && $0 != 0x0A }
+            for member in raw.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                let token = member.drop(while: Grammar.isWhitespace)
+                let rest = token.dropFirst(7)
+                if token.count > 7, token.prefix(7).map({ $0 | 0x20 }) == Array("chunked".utf8),
+                   rest.allSatisfy(Grammar.isWhitespace), rest.contains(0x09) {
+                    return .tabAfterChunked
+                }
+            }
         }
         return nil
     }

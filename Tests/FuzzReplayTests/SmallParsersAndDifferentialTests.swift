@@ -56,6 +56,21 @@ import Testing
         #expect(FramingComparison.compare(safeParse: plain, llhttp: llhttp) == .disagree("message 0 complete for SafeParse at \(text.utf8.count), not for llhttp"))
     }
 
+    @Test("chunked followed by HTAB is a known llhttp deviation (it skips only SP there); chunked followed by SP is none")
+    func tabAfterChunked() throws {
+        let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\t\r\n\r\n1\r\na\r\n0\r\n\r\n"
+        let input = try #require(DifferentialCase([0x00, 0x00] + Self.bytes(text), responses: true))
+        #expect(input.safeParse.messages.first?.end == text.utf8.count, "OWS: chunked")
+        #expect(input.safeParse.messages.first?.deviation == .tabAfterChunked)
+        var llhttp = FramingSummary()
+        llhttp.messages = [FramingSummary.Message(fieldCount: 1, status: 200)]
+        #expect(FramingComparison.compare(safeParse: input.safeParse, llhttp: llhttp) == .known(.tabAfterChunked))
+        for plain in ["chunked ", "chunked", "gzip, \tchunked", "\tchunked", "chunkedx\t"] {
+            let other = try #require(DifferentialCase([0x00, 0x00] + Self.bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: \(plain)\r\n\r\n0\r\n\r\n"), responses: true))
+            #expect(other.safeParse.messages.first?.deviation == nil, "\(plain)")
+        }
+    }
+
     @Test("Framing comparison: agreement, one-sided rejection, disagreement")
     func comparison() {
         var a = FramingSummary()
