@@ -89,6 +89,46 @@ struct ObservabilityTests {
         #expect(m["portcullis_info{version=\"0.1.0\",model=\"\(model)\",sandbox=\"enforce\",metrics=\"on\"}"] == 1)
     }
 
+    @Test("Cache and pool counters agree with reality, and a cache hit's latency is measured (not 0)",
+          arguments: Harness.models)
+    func cacheCountersAndHitLatency(model: String) throws {
+        let h = try Harness(model: model)
+        defer { h.finish() }
+        // One miss that is stored, then five hits (fork: each from its own child); one response
+        // the origin marks no-store (a miss, never stored).
+        let path = "/cacheable/700?cc=max-age%3D60"
+        #expect(try CacheTests.fetch(h, path).value("X-Proxy-Cache") == "MISS")
+        for _ in 0..<5 { #expect(try CacheTests.fetch(h, path).value("X-Proxy-Cache") == "HIT") }
+        #expect(try CacheTests.fetch(h, "/cacheable/300?cc=no-store").value("X-Proxy-Cache") == "MISS")
+        #expect(try h.origin.counts().requests == 2)
+        #expect(h.proxy.waitForCompleted(7))
+
+        let stats = try Self.json(try Self.admin(h, "/_stats").body)
+        let cache = try #require(stats["cache"] as? [String: Any], "\(model): \(stats)")
+        #expect(cache["hits"] as? Int == 5 && cache["misses"] as? Int == 2, "\(model): \(cache)")
+        #expect(cache["hit_rate"] as? Double == 0.714, "5 of 7: \(cache)")
+        #expect(cache["entry_count"] as? Int == 1 && cache["stores"] as? Int == 1, "\(model): \(cache)")
+        // The entry holds at least its 700-byte body (plus its head and index metadata).
+        #expect((cache["size_bytes"] as? Int ?? 0) >= 700, "\(model): \(cache)")
+        #expect(cache["revalidated"] as? Int == 0 && cache["stale"] as? Int == 0 && cache["evictions"] as? Int == 0)
+        // At rest: nothing queued; the only busy worker is the one answering this request.
+        let pool = try #require(stats["thread_pool"] as? [String: Int])
+        #expect(pool["queue_depth"] == 0 && (pool["active"] ?? -1) >= 0 && (pool["active"] ?? 99) <= 1, "\(model): \(pool)")
+        // Six of the seven requests were answered from memory within the event that brought
+        // them; their time is still the work it took, at least 1 µs, never a flat 0.
+        let latency = try #require(stats["latency"] as? [String: Any])
+        #expect(latency["count"] as? Int == 7)
+        let p50 = try #require(stats["latency_p50_ms"] as? Double)
+        #expect(p50 > 0, "\(model): a hit's latency reads as 0: \(latency)")
+
+        let m = Self.samples(try Self.admin(h, "/metrics").body)
+        #expect(m["portcullis_cache_requests_total{result=\"hit\"}"] == 5, "\(model)")
+        #expect(m["portcullis_cache_requests_total{result=\"miss\"}"] == 2, "\(model)")
+        #expect(m["portcullis_cache_entries"] == 1)
+        #expect(m["portcullis_cache_bytes"] == Double(cache["size_bytes"] as? Int ?? -1))
+        #expect(m["portcullis_queue_depth"] == 0)
+    }
+
     @Test("--admin-allow: a client outside it gets 403 from the endpoints, and proxying goes on")
     func adminAllow() throws {
         let h = try Harness(model: "epoll", options: ["--admin-allow", "10.9.0.0/16"])

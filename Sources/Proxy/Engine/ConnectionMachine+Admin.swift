@@ -20,7 +20,7 @@ extension ConnectionMachine {
                                            engine: engine, now: now, headOnly: head.method == .head, close: close)
         out.append(.writeClient(answer.bytes))
         engine.stats.bytesToClients.add(answer.bytes.count)
-        let latency = now &- (exchange?.startedAt ?? now)
+        let latency = engine.completionTime(eventTime: now) &- (exchange?.startedAt ?? now)
         if let reason = answer.errorReason {
             if !isAdmin {
                 engine.metrics.countAdmin(.denied)

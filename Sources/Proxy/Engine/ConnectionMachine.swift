@@ -3,9 +3,11 @@ import SafeParse
 /// The whole HTTP logic of one client connection, sans I/O.
 ///
 /// Drivers feed it events (bytes or EOF from either side, upstream connected or failed, the
-/// timer fired) and carry out the actions it appends to `out`, in order. It never blocks,
-/// reads a clock (callers pass `now`, monotonic nanoseconds) or touches a descriptor, so the
-/// same machine serves every concurrency model and the tests drive it with scripted events.
+/// timer fired) and carry out the actions it appends to `out`, in order. It never blocks or
+/// touches a descriptor, and its time is the event's (callers pass `now`, monotonic
+/// nanoseconds; the one exception is a request's completion time, `EngineContext.completionTime`,
+/// for its latency), so the same machine serves every concurrency model and the tests drive it
+/// with scripted events.
 ///
 /// Flow control: `wantsClientBytes` and `wantsUpstreamBytes` tell the driver which side to
 /// read. Bytes the machine cannot use yet (a pipelined request, a body while the upstream
@@ -790,9 +792,10 @@ public struct ConnectionMachine {
     /// Logs and counts the client's exchange; gives up its fill marker unless the exchange
     /// goes on as a background refresh (`releasingFill: false`).
     func logComplete(_ ex: Exchange, now: UInt64, releasingFill: Bool = true, into out: inout [ConnectionAction]) {
-        let latency = Int((now &- ex.startedAt) / 1_000_000)
+        let elapsed = engine.completionTime(eventTime: now) &- ex.startedAt
+        let latency = Int(elapsed / 1_000_000)
         engine.stats.countResponse(status: ex.status)
-        engine.metrics.recordResponse(status: ex.status, bytes: ex.bytesToClient, latencyNanoseconds: now &- ex.startedAt)
+        engine.metrics.recordResponse(status: ex.status, bytes: ex.bytesToClient, latencyNanoseconds: elapsed)
         engine.stats.bytesToClients.add(ex.bytesToClient, ordering: .relaxed)
         countCacheStatus(ex.cacheStatus)
         if releasingFill { releaseFill(ex, now: now) }

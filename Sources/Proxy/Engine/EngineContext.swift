@@ -22,6 +22,8 @@ public final class EngineContext: Sendable {
     /// machine's `now` is monotonic, so wall time is derived from it: steady under clock steps).
     private let wallBase: Int64
     private let monotonicBase: UInt64
+    /// False when the tests or a fuzz target script the clocks: then only event times count.
+    private let readsSystemClock: Bool
     private let draining = Atomic<Bool>(false)
 
     /// True once shutdown began: idle keep-alive connections close, in-flight ones finish.
@@ -35,6 +37,7 @@ public final class EngineContext: Sendable {
         self.config = config
         self.sandbox = sandbox ?? Sandbox(mode: config.sandbox, testViolation: config.sandboxTestViolation)
         self.stats = stats
+        readsSystemClock = wallClock == nil
         if let wallClock {
             wallBase = wallClock.seconds
             monotonicBase = wallClock.monotonicNow
@@ -52,6 +55,14 @@ public final class EngineContext: Sendable {
     func wallSeconds(_ now: UInt64) -> Int64 {
         now >= monotonicBase ? wallBase + Int64((now - monotonicBase) / 1_000_000_000)
                              : wallBase - Int64((monotonicBase - now) / 1_000_000_000)
+    }
+
+    /// When a request completes (monotonic nanoseconds), for its latency: the system clock read
+    /// now, never earlier than `eventTime`, the time of the event being handled. An answer made
+    /// within the event that brought its request (a cache hit, an admin page) thus measures the
+    /// work it took instead of 0. With scripted clocks, `eventTime` itself.
+    func completionTime(eventTime: UInt64) -> UInt64 {
+        readsSystemClock ? max(eventTime, Sys.monotonicNanoseconds()) : eventTime
     }
 
     /// True when `client` matches one of the `--allow` blocks.
