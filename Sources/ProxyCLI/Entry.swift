@@ -9,7 +9,7 @@ struct ProxyCommand {
         let arguments = Array(Swift.CommandLine.arguments.dropFirst())
         do {
             switch try Proxy.CommandLine.parse(arguments) {
-            case .help(let text):
+            case .help(let text), .version(let text):
                 print(text)
                 exit(0)
             case .checkSandbox:

@@ -115,6 +115,16 @@ import Proxy
         #expect(try config(["-c", "pool"]).threads == 4)
     }
 
+    @Test func versionPrintsTheVersion() throws {
+        for option in ["-V", "--version"] {
+            guard case .version(let text) = try Proxy.CommandLine.parse(["-p", "9000", option]) else {
+                Issue.record("expected the version for \(option)")
+                continue
+            }
+            #expect(text.hasPrefix("portcullis \(PortcullisVersion.string) (libseccomp 2."), "\(text)")
+        }
+    }
+
     @Test func helpPrintsUsage() throws {
         guard case .help(let text) = try Proxy.CommandLine.parse(["--help"]) else {
             Issue.record("expected help")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Proxy
 
@@ -66,6 +67,38 @@ import Proxy
         for rule in SandboxPolicy(.forkChild, sanitized: false).rules {
             #expect(parent.rules.contains(rule), "\(rule.name) \(rule.conditions)")
         }
+    }
+
+    /// SECURITY.md's abbreviation of each role in the policy table.
+    static let letters: [SandboxRole: String] = [
+        .acceptor: "A", .servingAcceptor: "SA", .spawningAcceptor: "TA", .worker: "W",
+        .resolver: "R", .logger: "L", .forkParent: "FP", .forkChild: "FC",
+    ]
+
+    @Test("SECURITY.md states the policies as the code has them: each role's call count and every (call, role) of the table")
+    func securityDocumentMatchesThePolicies() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("SECURITY.md"), encoding: .utf8)
+        let rows = text.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        // Role summary: | role (X) | threads | count |
+        for role in SandboxRole.allCases {
+            let letter = try #require(Self.letters[role])
+            let row = try #require(rows.first { $0.count >= 4 && $0[1] == "\(role.rawValue) (\(letter))" }, "no summary row for \(role)")
+            #expect(Int(row[3]) == SandboxPolicy(role, sanitized: false).allowedNames.count, "\(role): SECURITY.md says \(row[3])")
+        }
+        // Policy table: | `call` | answer | roles | why |, roles "all" or letters.
+        var documented = Set<String>()
+        for row in rows where row.count >= 5 && row[1].hasPrefix("`") && ["allow", "fail", "if "].contains(where: row[2].hasPrefix) {
+            let call = row[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            let roles = row[3] == "all" ? Array(Self.letters.values) : row[3].split(separator: " ").map(String.init)
+            for letter in roles { documented.insert("\(call) \(letter)") }
+        }
+        var inCode = Set<String>()
+        for role in SandboxRole.allCases {
+            for rule in SandboxPolicy(role, sanitized: false).rules { inCode.insert("\(rule.name) \(Self.letters[role] ?? "?")") }
+        }
+        #expect(documented.subtracting(inCode).sorted() == [], "in SECURITY.md, not in the code")
+        #expect(inCode.subtracting(documented).sorted() == [], "in the code, not in SECURITY.md")
     }
 
     @Test("Every rule names a system call this kernel knows and gives a reason", arguments: SandboxRole.allCases)

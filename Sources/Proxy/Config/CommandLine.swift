@@ -6,6 +6,8 @@ public enum CommandLine {
     public enum Outcome: Equatable {
         case run(ProxyConfigurationBox)
         case help(String)
+        /// `-V`, `--version`: the version line.
+        case version(String)
         /// `--check-sandbox`: try forbidden and allowed calls under the worker policy.
         case checkSandbox
         /// `--print-sandbox-policy`: every role's allowlist with reasons (for SECURITY.md).
@@ -37,6 +39,7 @@ public enum CommandLine {
                                  replaces the default 127.0.0.0/8 and ::1 (others get 403)
           --metrics on|off       Per-request metrics: counts by status, histograms, errors (default on)
       -h, --help                 Show this help
+      -V, --version              Print the version (and the libseccomp linked in) and exit
           --listen ADDR          Listen address, repeatable; replaces the default 0.0.0.0
       -6, --ipv6                 Also listen on :: (IPv6), in addition to the IPv4 address(es)
           --allow CIDR           Allowed client block, repeatable; replaces the default 127.0.0.0/8 and ::1
@@ -108,6 +111,8 @@ public enum CommandLine {
             switch option {
             case "-h", "--help":
                 return .help(usage)
+            case "-V", "--version":
+                return .version("portcullis \(PortcullisVersion.string) (libseccomp \(PortcullisVersion.seccompLibrary))")
             case "--check-sandbox":
                 return .checkSandbox
             case "--print-sandbox-policy":
