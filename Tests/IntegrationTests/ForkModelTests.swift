@@ -54,6 +54,28 @@ struct ForkModelTests {
         #expect(try h.curl("/fixed/100").succeeded)
     }
 
+    @Test("A child's idle origin connections are closed and counted when it exits: /_stats upstream_pool.idle returns to 0")
+    func childPoolDrainedAtExit() throws {
+        let h = try Harness(model: "fork")
+        defer { h.finish() }
+        // Each curl is one client connection; when it closes, its child parks the keep-alive
+        // origin connection in its own pool, then exits.
+        for i in 0..<3 {
+            #expect(try h.curl("/fixed/\(100 + i)").succeeded)
+        }
+        #expect(h.proxy.waitForCompleted(3))
+        let deadline = Clock.nowMs() + 5_000
+        while !h.proxy.childStates().isEmpty && Clock.nowMs() < deadline { usleep(20_000) }
+        #expect(h.proxy.childStates().isEmpty, "children still running: \(h.proxy.childStates())")
+        let (status, body) = try ObservabilityTests.admin(h, "/_stats")
+        #expect(status == 200)
+        let upstream = try #require(try ObservabilityTests.json(body)["upstream_pool"] as? [String: Int], "\(body)")
+        #expect(upstream["idle"] == 0, "no child is alive, so nothing is idle: \(upstream)")
+        #expect(upstream["new_connections"] == 3, "\(upstream)")
+        #expect(upstream["closed_on_exit"] == 3, "each child closed its parked connection on exit: \(upstream)")
+        #expect(try h.origin.connectionCount == 3)
+    }
+
     @Test("A child killed mid-request is reaped; other connections and the parent carry on")
     func killedChild() throws {
         let h = try Harness(model: "fork")
