@@ -111,6 +111,33 @@ struct UpstreamPoolTests {
         #expect(summary["upstream_idle_closed"] == "1", "\(summary)")
     }
 
+    @Test("A GET that fails on a pooled connection before any answer is retried once, on a new connection even with another one pooled; failing again it gets 502",
+          arguments: ["thread", "epoll"])
+    func retryGoesToANewConnectionOnce(model: String) throws {
+        let h = try Harness(model: model)
+        defer { h.finish() }
+        // Two clients at once leave two origin connections in the pool.
+        let clients = [try h.connect(), try h.connect()]
+        for client in clients {
+            try client.send(h.get("/fixed/10"))
+            #expect(try HTTPReader(client).next().status == 200)
+        }
+        for client in clients { client.close() }
+        _ = try Self.poolStats(h) { $0["idle"] == 2 }
+        // The origin hangs up on this request without a byte, on every connection.
+        let failed = try h.curl("/hangup")
+        #expect(failed.transfers.map(\.status) == [502], "\(failed.stderr)")
+        #expect(h.proxy.waitForLog { $0.components(separatedBy: " upstream=").count - 1 >= 3 })
+        let counts = try h.origin.counts()
+        #expect(counts.requests == 4, "two /fixed, the /hangup and exactly one retry: \(counts)")
+        #expect(counts.connections == 3, "the retry opened a new connection instead of taking the other pooled one: \(counts)")
+        #expect(h.proxy.records("server_connect").filter { $0.fields["retry"] == "1" }.count == 1)
+        let last = h.proxy.records("request_complete").last { $0.fields["status"] == "502" }
+        #expect(last?.fields["upstream"] == "new", "\(String(describing: last))")
+        let pool = try Self.poolStats(h) { $0["idle"] == 1 }
+        #expect(pool["idle"] == 1 && pool["reused"] == 1 && pool["new_connections"] == 3, "\(model): \(pool)")
+    }
+
     @Test("--upstream-keepalive 0 turns the pool off", arguments: ["pool", "epoll"])
     func poolOff(model: String) throws {
         let h = try Harness(model: model, options: ["--upstream-keepalive", "0"])
