@@ -77,7 +77,7 @@ struct MachineObserver {
                 try writeClient(body.copyBytes())
             case .writeUpstream(let bytes):
                 try writeUpstream(bytes)
-            case .connectUpstream(let host, let port):
+            case .connectUpstream(let host, let port, _):
                 try connect(host: host, port: port)
             case .closeUpstream:
                 try require(!connectedInThisEvent || upstream != .connecting, "connect abandoned in the event that asked for it")

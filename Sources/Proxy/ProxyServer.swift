@@ -66,7 +66,7 @@ public enum ProxyServer {
         if !singleThreaded { engine.resolver.start { _ in sandbox.enter(.resolver) } }
         let status = driver.serve(listener: listener, engine: engine, logger: logger)
         engine.resolver.shutdown()
-        engine.upstreamPool.closeAll()
+        engine.upstreamPool.closeAllOnExit()
         listener.close()
         log.log(LogRecord(.info, "shutdown_complete", engine.stats.summaryFields + [("log_dropped", .int(logger.dropped)), ("sandbox_installs", .int(sandbox.installs))]))
         log.flush()

@@ -99,7 +99,7 @@ import Testing
     func abandonedConnect() {
         var observer = Self.observerWithRequest()
         #expect(throws: InvariantViolation.self) {
-            try observer.observe([Self.requestStart, .connectUpstream(host: "origin.test", port: 80), .closeUpstream], relaying: false)
+            try observer.observe([Self.requestStart, .connectUpstream(host: "origin.test", port: 80, poolAllowed: true), .closeUpstream], relaying: false)
         }
     }
 

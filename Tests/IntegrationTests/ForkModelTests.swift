@@ -54,6 +54,85 @@ struct ForkModelTests {
         #expect(try h.curl("/fixed/100").succeeded)
     }
 
+    @Test("A child's idle origin connections are closed and counted when it exits: /_stats upstream_pool.idle returns to 0")
+    func childPoolDrainedAtExit() throws {
+        let h = try Harness(model: "fork")
+        defer { h.finish() }
+        // Each curl is one client connection; when it closes, its child parks the keep-alive
+        // origin connection in its own pool, then exits.
+        for i in 0..<3 {
+            #expect(try h.curl("/fixed/\(100 + i)").succeeded)
+        }
+        #expect(h.proxy.waitForCompleted(3))
+        let deadline = Clock.nowMs() + 5_000
+        while !h.proxy.childStates().isEmpty && Clock.nowMs() < deadline { usleep(20_000) }
+        #expect(h.proxy.childStates().isEmpty, "children still running: \(h.proxy.childStates())")
+        let (status, body) = try ObservabilityTests.admin(h, "/_stats")
+        #expect(status == 200)
+        let upstream = try #require(try ObservabilityTests.json(body)["upstream_pool"] as? [String: Int], "\(body)")
+        #expect(upstream["idle"] == 0, "no child is alive, so nothing is idle: \(upstream)")
+        #expect(upstream["new_connections"] == 3, "\(upstream)")
+        #expect(upstream["closed_on_exit"] == 3, "each child closed its parked connection on exit: \(upstream)")
+        #expect(try h.origin.connectionCount == 3)
+    }
+
+    @Test("A child killed with an origin connection in its pool cannot give it back; once no child lives, idle is 0 again")
+    func killedChildPoolShare() throws {
+        let h = try Harness(model: "fork")
+        defer { h.finish() }
+        let victim = try h.connect()
+        try victim.send(h.get("/fixed/10"))
+        #expect(try HTTPReader(victim).next().status == 200)
+        // Another origin (the same server by another name) on the same client connection: the
+        // first origin connection is parked in the child's pool meanwhile.
+        try victim.send("GET http://localhost:\(h.origin.port)/slow-head HTTP/1.1\r\nHost: localhost:\(h.origin.port)\r\n\r\n")
+        #expect(h.proxy.waitForLog { $0.components(separatedBy: "] server_connect ").count - 1 == 2 })
+        let parked = try UpstreamPoolTests.poolStats(h) { $0["idle"] == 1 }
+        #expect(parked["idle"] == 1, "\(parked)")
+        let served = h.proxy.records("request_complete").filter { $0.fields["upstream"] != nil }.map(\.thread)
+        let pid = try #require(served.first.flatMap { Int32($0.dropFirst("child-".count)) }, "\(served)")
+        kill(pid, SIGKILL)
+        #expect(try victim.readToEnd(timeoutMs: 5_000).isEmpty, "the client sees the connection end")
+        let deadline = Clock.nowMs() + 5_000
+        while !h.proxy.childStates().isEmpty && Clock.nowMs() < deadline { usleep(10_000) }
+        let after = try UpstreamPoolTests.poolStats(h) { $0["idle"] == 0 }
+        #expect(after["idle"] == 0, "\(after)")
+    }
+
+    @Test("A child killed while it fills a URL does not wedge it: the next client is answered at once, the one after from the cache")
+    func killedFillerDoesNotWedgeTheURL() throws {
+        let h = try Harness(model: "fork")
+        defer { h.finish() }
+        let delayMs = 800
+        let path = "/cacheable/3000?cc=max-age%3D60&delay=\(delayMs)"
+        let victim = try h.connect()
+        try victim.send(h.get(path))
+        // The origin has the request and is still delaying: the child holds the fill claim.
+        let seen = Clock.nowMs() + 5_000
+        while try h.origin.counts().requests < 1 && Clock.nowMs() < seen { usleep(10_000) }
+        let children = h.proxy.childStates()
+        try #require(children.count == 1)
+        kill(Int32(children[0].pid), SIGKILL)
+        #expect(try victim.readToEnd(timeoutMs: 5_000).isEmpty, "the client sees the connection end")
+        let reaped = Clock.nowMs() + 5_000
+        while !h.proxy.childStates().isEmpty && Clock.nowMs() < reaped { usleep(10_000) }
+
+        // Waiting on the dead child's claim would take the whole 5 s stampede bound; fetching
+        // at once takes the origin's delay and little more.
+        let started = Clock.nowMs()
+        let next = try CacheTests.fetch(h, path)
+        let elapsed = Clock.nowMs() - started
+        #expect(next.status == 200 && next.value("X-Proxy-Cache") == "MISS", "\(next.rawHead)")
+        #expect(BodyPattern.firstMismatch(next.body, expected: 3000) == nil)
+        #expect(elapsed >= delayMs && elapsed < delayMs + 1_500, "answered after \(elapsed) ms")
+        #expect(h.proxy.records("cache_wait_timeout").isEmpty)
+
+        let third = try CacheTests.fetch(h, path)
+        #expect(third.status == 200 && third.value("X-Proxy-Cache") == "HIT", "\(third.rawHead)")
+        #expect(BodyPattern.firstMismatch(third.body, expected: 3000) == nil)
+        #expect(try h.origin.counts().requests == 2, "the killed child's request and the refetch")
+    }
+
     @Test("A child killed mid-request is reaped; other connections and the parent carry on")
     func killedChild() throws {
         let h = try Harness(model: "fork")

@@ -76,6 +76,41 @@ import Proxy
         #expect(h.logs("request_complete").first?.value("upstream") == .text("new"))
     }
 
+    @Test func theRetryAfterAPooledConnectionFailedAsksForANewConnectionNotAnotherPooledOne() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        #expect(h.connectsPoolAllowed == [true])
+        h.record { $0.upstreamConnected(reused: true, now: $1, into: &$2) }
+        h.originEOF()
+        #expect(h.connectsPoolAllowed == [true, false])
+    }
+
+    @Test func aRetriedRequestThatFailsAgainOnItsNewConnectionIsNotRetriedAgainAndGets502() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.record { $0.upstreamConnected(reused: true, now: $1, into: &$2) }
+        h.originEOF() // first failure, on the pooled connection: retried
+        #expect(h.connects.count == 2)
+        h.connected()
+        #expect(h.toUpstream.offsets(of: "GET / HTTP/1.1").count == 2, "sent again on the new connection")
+        h.originEOF() // second failure, on the new connection: no third attempt
+        #expect(h.connects.count == 2)
+        #expect(h.toClient.hasPrefix("HTTP/1.1 502 "))
+        #expect(h.completedStatuses == [502])
+        #expect(h.logs("request_complete").first?.value("upstream") == .text("new"))
+    }
+
+    @Test func aRetryThatCannotConnectIsNotRetriedAgainAndGets502() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.record { $0.upstreamConnected(reused: true, now: $1, into: &$2) }
+        h.originEOF()
+        h.record { $0.upstreamFailed(.connect("Connection refused"), now: $1, into: &$2) }
+        #expect(h.connects.count == 2)
+        #expect(h.toClient.hasPrefix("HTTP/1.1 502 "))
+        #expect(h.completedStatuses == [502])
+    }
+
     @Test func aPostOnAPooledConnectionIsNotRetried() {
         var h = MachineHarness()
         h.client("POST http://a.test/ HTTP/1.1\r\nHost: a.test\r\nContent-Length: 2\r\n\r\nhi")

@@ -86,7 +86,12 @@ struct MachineHarness {
     }
 
     var connects: [String] {
-        actions.compactMap { if case .connectUpstream(let h, let p) = $0 { "\(h):\(p)" } else { nil } }
+        actions.compactMap { if case .connectUpstream(let h, let p, _) = $0 { "\(h):\(p)" } else { nil } }
+    }
+
+    /// For each `connectUpstream`, whether it let the driver use a pooled connection.
+    var connectsPoolAllowed: [Bool] {
+        actions.compactMap { if case .connectUpstream(_, _, let allowed) = $0 { allowed } else { nil } }
     }
 
     var clientClosed: Bool { actions.contains(.closeClient) }

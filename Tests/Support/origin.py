@@ -37,6 +37,8 @@ Paths (n = body length in bytes):
                    arrives within MS milliseconds
   /drop-after/<n>  a keep-alive Content-Length response, then the connection is closed
                    50 ms later without notice (a stale keep-alive connection for the proxy)
+  /hangup          reads the request, then closes the connection without a byte of answer
+                   (an origin whose keep-alive timeout ran out just as a request came)
   /bad/<kind>      a malformed response: te-cl (Transfer-Encoding and Content-Length),
                    two-cl (two different Content-Length), garbage (not a status line)
 A HEAD request gets the head of the GET response and no body. A request with
@@ -227,6 +229,8 @@ def handle(conn, method, target, fields, head, body):
         time.sleep(0.05)
         # SO_LINGER with a zero timeout: close sends RST instead of FIN.
         conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        return False
+    elif kind == "hangup":
         return False
     elif kind == "close":
         conn.send((status_line(200) + COMMON + "Connection: close\r\n\r\n").encode())

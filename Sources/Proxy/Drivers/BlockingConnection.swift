@@ -180,9 +180,9 @@ final class BlockingConnection {
                     machine.upstreamFailed(.reset(failure), now: Sys.monotonicNanoseconds(), into: &out)
                     pending.append(contentsOf: out)
                 }
-            case .connectUpstream(let host, let port):
+            case .connectUpstream(let host, let port, let poolAllowed):
                 var out: [ConnectionAction] = []
-                startConnect(host: host, port: port, into: &out)
+                startConnect(host: host, port: port, poolAllowed: poolAllowed, into: &out)
                 pending.append(contentsOf: out)
             case .closeUpstream:
                 closeUpstream()
@@ -233,10 +233,10 @@ final class BlockingConnection {
 
     // MARK: - Upstream connection
 
-    private func startConnect(host: String, port: UInt16, into out: inout [ConnectionAction]) {
+    private func startConnect(host: String, port: UInt16, poolAllowed: Bool, into out: inout [ConnectionAction]) {
         closeUpstream()
         upstreamKey = "\(host):\(port)"
-        if let pooled = engine.upstreamPool.take(key: upstreamKey, now: Sys.monotonicNanoseconds()) {
+        if poolAllowed, let pooled = engine.upstreamPool.take(key: upstreamKey, now: Sys.monotonicNanoseconds()) {
             upstreamFD = pooled
             machine.upstreamConnected(reused: true, now: Sys.monotonicNanoseconds(), into: &out)
             return

@@ -273,8 +273,8 @@ final class EventLoop: @unchecked Sendable {
                 if !conn.closeRequested, let chunk = action.clientChunk { conn.toClient.append(chunk) }
             case .writeUpstream(let bytes):
                 if conn.isUpstreamConnected { conn.toUpstream.append(bytes) }
-            case .connectUpstream(let host, let port):
-                startConnect(conn, host: host, port: port, into: &actions)
+            case .connectUpstream(let host, let port, let poolAllowed):
+                startConnect(conn, host: host, port: port, poolAllowed: poolAllowed, into: &actions)
             case .closeUpstream:
                 closeUpstream(conn)
             case .releaseUpstream:
@@ -506,10 +506,10 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: - Upstream connection
 
-    private func startConnect(_ conn: EventConnection, host: String, port: UInt16, into out: inout [ConnectionAction]) {
+    private func startConnect(_ conn: EventConnection, host: String, port: UInt16, poolAllowed: Bool, into out: inout [ConnectionAction]) {
         closeUpstream(conn)
         conn.upstreamKey = "\(host):\(port)"
-        if let pooled = engine.upstreamPool.take(key: conn.upstreamKey, now: Sys.monotonicNanoseconds()) {
+        if poolAllowed, let pooled = engine.upstreamPool.take(key: conn.upstreamKey, now: Sys.monotonicNanoseconds()) {
             let serial = nextSerial()
             do {
                 try epoll.add(pooled, .readable, token: Self.token(.upstream, slot: conn.slot, serial: serial))

@@ -23,7 +23,7 @@ struct ForkDriver: Driver {
             switch listener.next() {
             case .connection(let fd, let peer):
                 engine.stats.acceptedConnections.add(1, ordering: .relaxed)
-                Self.reap(&children, cache: engine.cache)
+                Self.reap(&children, cache: engine.cache, stats: engine.stats)
                 guard children.count < engine.config.maxConnections else {
                     Overload.reject(fd: fd, engine: engine, log: log, reason: "max_children")
                     continue
@@ -40,14 +40,14 @@ struct ForkDriver: Driver {
                 Sys.close(fd)
                 children.insert(pid)
             case .childExited:
-                Self.reap(&children, cache: engine.cache)
+                Self.reap(&children, cache: engine.cache, stats: engine.stats)
             case .shutdown(let signal):
                 log.log(LogRecord(.info, "shutdown_requested", [("signal", .int(Int(signal))), ("children", .int(children.count))]))
                 log.flush()
                 engine.beginDraining()
                 for pid in children { kill(pid, SIGTERM) }
                 let left = Drivers.drain(engine: engine, log: log) {
-                    Self.reap(&children, cache: engine.cache)
+                    Self.reap(&children, cache: engine.cache, stats: engine.stats)
                     return children.count
                 }
                 if left > 0 {
@@ -57,7 +57,7 @@ struct ForkDriver: Driver {
                 }
                 return 0
             case .idle:
-                Self.reap(&children, cache: engine.cache)
+                Self.reap(&children, cache: engine.cache, stats: engine.stats)
                 log.flush()
             }
         }
@@ -65,8 +65,10 @@ struct ForkDriver: Driver {
 
     /// Collects every child that has exited, without blocking. A child killed by a signal
     /// may have died in the middle of storing a response: its reservation in the shared cache
-    /// is freed (`reclaimDeadWriters` walks the arena, so only then).
-    static func reap(_ children: inout Set<pid_t>, cache: ResponseCache?) {
+    /// is freed (`reclaimDeadWriters` walks the arena, so only then). Such a child could not
+    /// drain its upstream pool either; the parent never pools, so once no child is alive
+    /// nothing is idle and the shared idle gauge is set back to 0.
+    static func reap(_ children: inout Set<pid_t>, cache: ResponseCache?, stats: ProxyStats) {
         var killed = false
         while true {
             var status: Int32 = 0
@@ -76,10 +78,13 @@ struct ForkDriver: Driver {
             if status & 0x7F != 0 { killed = true } // WIFSIGNALED
         }
         if killed, let cache { _ = cache.store.reclaimDeadWriters() }
+        if children.isEmpty { stats.upstreamIdle.store(0, ordering: .relaxed) }
     }
 
     /// The child: serves one connection, then exits without running the parent's exit
-    /// handlers or flushing anything the parent owns.
+    /// handlers or flushing anything the parent owns. Before `_exit` it closes the origin
+    /// connections its own pool still holds (parked when its client left), so the shared
+    /// stats count them as closed (`closed_on_exit`) and no longer as idle.
     static func runChild(fd: Int32, peer: SocketAddress, listener: Listener, engine: EngineContext, logger: Logger) -> Never {
         listener.closeListeningSockets()
         engine.sandbox.enter(.forkChild) // before any byte of the client is read
@@ -89,6 +94,7 @@ struct ForkDriver: Driver {
         // child's own signals: the connection finishes its exchange, then ends.
         BlockingConnection(engine: engine, clientFD: fd, peer: peer, log: log,
                            shutdownRequested: listener.shutdownSignalPending).run()
+        engine.upstreamPool.closeAllOnExit()
         log.flush()
         _exit(0)
     }

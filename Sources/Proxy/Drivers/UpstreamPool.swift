@@ -7,6 +7,13 @@
 /// kept at most `idleMs`. A pooled socket is not watched; before reuse, `take` checks that
 /// the origin has not closed it or sent anything (`Sys.isQuietAndOpen`), and expired entries
 /// are closed by `take` and by the drivers' periodic `closeExpired`.
+///
+/// The shared `upstreamIdle` gauge is only changed by deltas (+1 parked, −1 taken or closed),
+/// under `lock`, never stored: with one pool per fork child it is the sum over the live
+/// processes. A pool's process drains it with `closeAllOnExit` before it ends (a fork child
+/// before `_exit`, the server at shutdown), which gives its share back and counts each
+/// connection under `upstreamClosedOnExit`.
+/// Invariant: `upstreamIdle` = the sum of `idleCount` over the live pools.
 public final class UpstreamPool: @unchecked Sendable {
     private struct Entry {
         var fd: Int32
@@ -43,7 +50,9 @@ public final class UpstreamPool: @unchecked Sendable {
             Sys.close(fd)
             return
         }
-        let evicted: Int32? = lock.withLock {
+        // The connection closed for lack of room: the origin's oldest when the origin is at
+        // its cap, else `fd` itself when the pool is at its total.
+        let closed: Int32? = lock.withLock {
             var list = idle[key] ?? []
             var evicted: Int32?
             if list.count >= perHost {
@@ -55,13 +64,13 @@ public final class UpstreamPool: @unchecked Sendable {
             list.append(Entry(fd: fd, parkedAt: now))
             idle[key] = list
             count += 1
+            if evicted == nil { stats.upstreamIdle.add(1, ordering: .relaxed) }
             return evicted
         }
-        if let evicted {
-            Sys.close(evicted)
+        if let closed {
+            Sys.close(closed)
             stats.upstreamClosedPoolFull.add(1, ordering: .relaxed)
         }
-        stats.upstreamIdle.store(idleCount, ordering: .relaxed)
     }
 
     /// The most recently parked usable connection to `key`, or nil. Expired connections and
@@ -73,12 +82,10 @@ public final class UpstreamPool: @unchecked Sendable {
                 guard var list = idle[key], let last = list.popLast() else { return nil }
                 idle[key] = list.isEmpty ? nil : list
                 count -= 1
+                stats.upstreamIdle.subtract(1, ordering: .relaxed)
                 return last
             }
-            guard let entry else {
-                stats.upstreamIdle.store(idleCount, ordering: .relaxed)
-                return nil
-            }
+            guard let entry else { return nil }
             if now &- entry.parkedAt >= idleNanoseconds {
                 Sys.close(entry.fd)
                 stats.upstreamClosedIdleTimeout.add(1, ordering: .relaxed)
@@ -89,7 +96,6 @@ public final class UpstreamPool: @unchecked Sendable {
                 stats.upstreamClosedByOrigin.add(1, ordering: .relaxed)
                 continue
             }
-            stats.upstreamIdle.store(idleCount, ordering: .relaxed)
             return entry.fd
         }
     }
@@ -114,12 +120,13 @@ public final class UpstreamPool: @unchecked Sendable {
                 idle[key] = kept.isEmpty ? nil : kept
                 count -= list.count - kept.count
             }
+            let removed = expired.count + dead.count
+            if removed > 0 { stats.upstreamIdle.subtract(removed, ordering: .relaxed) }
         }
         for fd in expired { Sys.close(fd) }
         for fd in dead { Sys.close(fd) }
         if !expired.isEmpty { stats.upstreamClosedIdleTimeout.add(expired.count, ordering: .relaxed) }
         if !dead.isEmpty { stats.upstreamClosedByOrigin.add(dead.count, ordering: .relaxed) }
-        stats.upstreamIdle.store(idleCount, ordering: .relaxed)
     }
 
     /// `closeExpired`, at most once a second whoever calls (every driver's periodic tick).
@@ -132,15 +139,18 @@ public final class UpstreamPool: @unchecked Sendable {
         if due { closeExpired(now: now) }
     }
 
-    /// Closes everything (shutdown).
-    func closeAll() {
+    /// Closes every idle connection because the pool's process is ending (a fork child after
+    /// its connection, the server at shutdown): each is counted under `upstreamClosedOnExit`
+    /// and its share of the shared idle gauge is given back.
+    func closeAllOnExit() {
         let all: [Int32] = lock.withLock {
             let fds = idle.values.flatMap { $0.map(\.fd) }
             idle = [:]
             count = 0
+            if !fds.isEmpty { stats.upstreamIdle.subtract(fds.count, ordering: .relaxed) }
             return fds
         }
         for fd in all { Sys.close(fd) }
-        stats.upstreamIdle.store(0, ordering: .relaxed)
+        if !all.isEmpty { stats.upstreamClosedOnExit.add(all.count, ordering: .relaxed) }
     }
 }

@@ -43,8 +43,10 @@ public enum ConnectionAction: Sendable, Hashable {
     /// Send these bytes to the upstream connection.
     case writeUpstream([UInt8])
     /// Open a connection to host:port (resolving the name), then report
-    /// `upstreamConnected` or `upstreamFailed`.
-    case connectUpstream(host: String, port: UInt16)
+    /// `upstreamConnected` or `upstreamFailed`. With `poolAllowed` the driver may hand over an
+    /// idle pooled connection instead; without it (the one retry after a reused connection
+    /// failed) the connection must be a new one.
+    case connectUpstream(host: String, port: UInt16, poolAllowed: Bool)
     /// Close the upstream connection (the machine forgets it).
     case closeUpstream
     /// The upstream connection is idle and may be reused: the driver keeps it in its pool of

@@ -577,7 +577,7 @@ public struct ConnectionMachine {
         }
         upstream = .connecting(key: ex.key)
         out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))])))
-        out.append(.connectUpstream(host: ex.host, port: ex.port))
+        out.append(.connectUpstream(host: ex.host, port: ex.port, poolAllowed: true))
         arm(.upstreamConnect, config.timeouts.upstreamConnectMs, into: &out)
     }
 
@@ -741,13 +741,14 @@ public struct ConnectionMachine {
         out.append(.closeUpstream)
         if ex.reusedUpstream && !ex.retried && !ex.responseHeadSent && responseParser.isIdle
             && ex.method.isIdempotent && ex.requestBodyBytes == 0 && ex.requestComplete {
-            // A reused connection the origin had already closed: retry once on a fresh one.
+            // A reused connection the origin had already closed: retry once, on a new
+            // connection (another pooled one may be just as stale, and would not be retried).
             exchange?.retried = true
             exchange?.reusedUpstream = false
             phase = .connecting
             upstream = .connecting(key: ex.key)
             out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port))), ("retry", .int(1))])))
-            out.append(.connectUpstream(host: ex.host, port: ex.port))
+            out.append(.connectUpstream(host: ex.host, port: ex.port, poolAllowed: false))
             arm(.upstreamConnect, config.timeouts.upstreamConnectMs, into: &out)
             return
         }

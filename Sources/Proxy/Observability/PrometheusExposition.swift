@@ -83,6 +83,7 @@ public enum PrometheusExposition {
             ("{reason=\"idle_timeout\"}", String(s.upstreamClosedIdleTimeout)),
             ("{reason=\"closed_by_origin\"}", String(s.upstreamClosedByOrigin)),
             ("{reason=\"pool_full\"}", String(s.upstreamClosedPoolFull)),
+            ("{reason=\"on_exit\"}", String(s.upstreamClosedOnExit)),
         ])
         return w.text
     }

@@ -47,6 +47,7 @@ public enum StatsJSON {
             u.int("closed_idle_timeout", s.upstreamClosedIdleTimeout)
             u.int("closed_by_origin", s.upstreamClosedByOrigin)
             u.int("closed_pool_full", s.upstreamClosedPoolFull)
+            u.int("closed_on_exit", s.upstreamClosedOnExit)
         }
         o.object("connections") { c in
             c.int("accepted", s.acceptedConnections)

@@ -37,6 +37,7 @@ public struct StatsSnapshot: Sendable {
     public var upstreamClosedIdleTimeout: Int
     public var upstreamClosedByOrigin: Int
     public var upstreamClosedPoolFull: Int
+    public var upstreamClosedOnExit: Int
 
     /// Completed requests by status (admin answers excluded); status 0: outside 100...599.
     public var statusCounts: [(status: Int, count: Int)]
@@ -112,6 +113,7 @@ public struct StatsSnapshot: Sendable {
         upstreamClosedIdleTimeout = s.upstreamClosedIdleTimeout.load()
         upstreamClosedByOrigin = s.upstreamClosedByOrigin.load()
         upstreamClosedPoolFull = s.upstreamClosedPoolFull.load()
+        upstreamClosedOnExit = s.upstreamClosedOnExit.load()
         statusCounts = m.statusCounts()
         errorCounts = m.errorCounts()
         adminCounts = AdminEndpoint.allCases.map { ($0, m.adminCount($0)) }

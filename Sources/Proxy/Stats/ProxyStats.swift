@@ -13,13 +13,16 @@ public final class ProxyStats: Sendable {
     public let responses3xx: SharedCounter
     public let responses4xx: SharedCounter
     public let responses5xx: SharedCounter
-    /// Idle origin connections in the pool now (a gauge).
+    /// Idle origin connections in the pool now (a gauge): the sum over every process's pool,
+    /// because each pool adds what it parks and subtracts what it gives up (never stores).
     public let upstreamIdle: SharedCounter
     /// Pooled origin connections closed: idle too long, closed by the origin while pooled
-    /// (found before reuse), or no room in the pool.
+    /// (found before reuse), no room in the pool, or still idle when the pool's process ended
+    /// (a fork child after its one client connection, or the server shutting down).
     public let upstreamClosedIdleTimeout: SharedCounter
     public let upstreamClosedByOrigin: SharedCounter
     public let upstreamClosedPoolFull: SharedCounter
+    public let upstreamClosedOnExit: SharedCounter
     /// Requests answered by the cache, by outcome (the `cache=` field of request_complete):
     /// HIT (fresh), REVALIDATED (origin said 304), STALE (served stale: origin unreachable or
     /// stale-while-revalidate), MISS (looked up, not usable, fetched), BYPASS (not cacheable).
@@ -59,6 +62,7 @@ public final class ProxyStats: Sendable {
         upstreamClosedIdleTimeout = block.next()
         upstreamClosedByOrigin = block.next()
         upstreamClosedPoolFull = block.next()
+        upstreamClosedOnExit = block.next()
         cacheHits = block.next()
         cacheRevalidated = block.next()
         cacheStale = block.next()
