@@ -44,9 +44,11 @@ struct CacheTests {
         }
     }
 
-    @Test("50 simultaneous requests for one slow URL reach the origin once and all get the body")
-    func stampede() throws {
-        let h = try Harness(model: "epoll")
+    @Test("50 simultaneous requests for one slow URL reach the origin once and all get the body (every concurrent model)",
+          arguments: ["thread", "pool", "epoll", "fork"])
+    func stampede(_ model: String) throws {
+        // A pool worker keeps its kept-alive client: 64 workers, so no client waits for one.
+        let h = try Harness(model: model, options: model == "pool" ? ["-t", "64"] : [])
         defer { h.finish() }
         let path = "/cacheable/3000?cc=max-age%3D60&delay=400"
         let clients = try (0..<50).map { _ in try h.connect() }
@@ -70,9 +72,10 @@ struct CacheTests {
         #expect(statuses["MISS"] == 1 + gaveUp && statuses["HIT"] == 49 - gaveUp, "\(statuses)")
     }
 
-    @Test("no-store and private responses are never stored", arguments: ["no-store", "private", "private%2C%20max-age%3D60"])
-    func neverStored(_ directive: String) throws {
-        let h = try Harness(model: "epoll")
+    @Test("no-store and private responses are never stored (every model)",
+          arguments: Harness.models, ["no-store", "private", "private%2C%20max-age%3D60"])
+    func neverStored(_ model: String, _ directive: String) throws {
+        let h = try Harness(model: model)
         defer { h.finish() }
         let path = "/cacheable/100?cc=\(directive)"
         for _ in 0..<3 {
@@ -82,9 +85,10 @@ struct CacheTests {
         #expect(try h.origin.counts().requests == 3)
     }
 
-    @Test("A stale entry is revalidated with its ETag; the origin's 304 is answered from the cache")
-    func revalidation() throws {
-        let h = try Harness(model: "epoll")
+    @Test("A stale entry is revalidated with its ETag; the origin's 304 is answered from the cache (every model)",
+          arguments: Harness.models)
+    func revalidation(_ model: String) throws {
+        let h = try Harness(model: model)
         defer { h.finish() }
         let path = "/cacheable/2000?cc=max-age%3D1&etag=v1"
         #expect(try Self.fetch(h, path).value("X-Proxy-Cache") == "MISS")
@@ -125,13 +129,16 @@ struct CacheTests {
         #expect(h.proxy.records("request_complete").count == 3, "the refresh is not counted as a request")
     }
 
-    @Test("When the origin is gone a stale entry is served, marked STALE")
-    func staleWhenOriginDown() throws {
-        let h = try Harness(model: "epoll")
+    @Test("When the origin is gone a stale entry is served, marked STALE (every model)", arguments: Harness.models)
+    func staleWhenOriginDown(_ model: String) throws {
+        let h = try Harness(model: model)
         defer { h.finish() }
         let path = "/cacheable/700?cc=max-age%3D1"
         #expect(try Self.fetch(h, path).status == 200)
         h.origin.stop()
+        // Keep the port refusing: under parallel tests another server could otherwise get it.
+        let down = try RefusingPort(h.origin.port)
+        defer { down.close() }
         usleep(1_500_000)
         let stale = try Self.fetch(h, path)
         #expect(stale.status == 200 && stale.value("X-Proxy-Cache") == "STALE", "\(stale.rawHead)")
@@ -139,9 +146,10 @@ struct CacheTests {
         #expect(h.proxy.waitForLog { $0.contains("] cache_stale ") })
     }
 
-    @Test("Many objects through a small cache: the arena bound holds and the proxy's memory stays flat")
-    func evictionBoundsMemory() throws {
-        let h = try Harness(model: "epoll", options: ["-m", "1"])
+    @Test("Many objects through a small cache: the arena bound holds and the proxy's memory stays flat (every model)",
+          arguments: Harness.models)
+    func evictionBoundsMemory(_ model: String) throws {
+        let h = try Harness(model: model, options: ["-m", "1"])
         defer { h.finish() }
         // 40 objects of 100 KB: 4 MB through a 1 MiB cache.
         _ = try Self.fetch(h, "/cacheable/100000?cc=max-age%3D60&n=warmup")
@@ -160,9 +168,9 @@ struct CacheTests {
         #expect(try Self.fetch(h, "/cacheable/100000?cc=max-age%3D60&n=0").value("X-Proxy-Cache") == "MISS")
     }
 
-    @Test("A HEAD request is answered from the stored GET")
-    func headFromGet() throws {
-        let h = try Harness(model: "epoll")
+    @Test("A HEAD request is answered from the stored GET (every model)", arguments: Harness.models)
+    func headFromGet(_ model: String) throws {
+        let h = try Harness(model: model)
         defer { h.finish() }
         let path = "/cacheable/1234?cc=max-age%3D60"
         _ = try Self.fetch(h, path)

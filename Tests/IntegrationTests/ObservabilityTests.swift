@@ -129,9 +129,10 @@ struct ObservabilityTests {
         #expect(m["portcullis_queue_depth"] == 0)
     }
 
-    @Test("--admin-allow: a client outside it gets 403 from the endpoints, and proxying goes on")
-    func adminAllow() throws {
-        let h = try Harness(model: "epoll", options: ["--admin-allow", "10.9.0.0/16"])
+    @Test("--admin-allow: a client outside it gets 403 from the endpoints, and proxying goes on (every model)",
+          arguments: Harness.models)
+    func adminAllow(model: String) throws {
+        let h = try Harness(model: model, options: ["--admin-allow", "10.9.0.0/16"])
         defer { h.finish() }
         for path in ["/_stats", "/metrics", "/_dashboard"] {
             let (status, body) = try Self.admin(h, path)
@@ -141,9 +142,9 @@ struct ObservabilityTests {
         #expect(h.proxy.waitForLog { $0.contains("] admin_denied path=/_stats client=127.0.0.1:") })
     }
 
-    @Test("--metrics off: requests are served, the per-request metrics stay empty")
-    func metricsOff() throws {
-        let h = try Harness(model: "epoll", options: ["--metrics", "off"])
+    @Test("--metrics off: requests are served, the per-request metrics stay empty (every model)", arguments: Harness.models)
+    func metricsOff(model: String) throws {
+        let h = try Harness(model: model, options: ["--metrics", "off"])
         defer { h.finish() }
         #expect(try h.curl(["/fixed/10", "/fixed/20"]).transfers.map(\.status) == [200, 200])
         let stats = try Self.json(try Self.admin(h, "/_stats").body)

@@ -168,3 +168,37 @@ final class TCPListenerProbe {
 
     deinit { close() }
 }
+
+/// Holds 127.0.0.1:`port` bound but not listening, so connecting to it is refused and no other
+/// test's server can take the port meanwhile (a stopped origin's port stays "down").
+final class RefusingPort {
+    private var fd: Int32
+
+    init(_ port: UInt16) throws {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard s >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        var one: Int32 = 1
+        _ = unsafe setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let ok = unsafe withUnsafePointer(to: &address) { p in
+            unsafe p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                unsafe bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard ok else {
+            let code = errno
+            Glibc.close(s)
+            throw HarnessError("bind 127.0.0.1:\(port) failed: errno \(code)")
+        }
+        fd = s
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+    }
+
+    deinit { close() }
+}
