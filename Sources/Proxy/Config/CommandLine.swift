@@ -54,7 +54,7 @@ public enum CommandLine {
           --drain-timeout MS         Grace period for in-flight requests on SIGTERM (default 10000)
           --tunnel-idle-timeout MS   Close a CONNECT tunnel idle this long (default 300000)
           --connect-ports LIST       Ports CONNECT may reach, comma-separated (default 443)
-          --upstream-keepalive N     Idle origin connections kept per host for reuse, 0 = off (default 8)
+          --upstream-keepalive N     Idle origin connections kept per host for reuse, 0 = off (default 64)
           --upstream-keepalive-total N   Idle origin connections kept in all (default 256)
           --upstream-idle-timeout MS Close a pooled origin connection idle this long (default 60000)
           --max-request-line BYTES   Request line limit, 414 above (default 8192)
