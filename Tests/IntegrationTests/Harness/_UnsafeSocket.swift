@@ -13,10 +13,7 @@ final class TCPClient: @unchecked Sendable {
     init(port: UInt16, timeoutMs: Int32 = 5_000) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var address = loopbackAddress(port)
         let rc = unsafe withUnsafePointer(to: &address) { p in
             unsafe p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 unsafe connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -145,9 +142,7 @@ final class TCPListenerProbe {
     init() throws {
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard s >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var address = loopbackAddress(0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = unsafe withUnsafeMutablePointer(to: &address) { p in
             unsafe p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -179,10 +174,7 @@ final class RefusingPort {
         guard s >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var one: Int32 = 1
         _ = unsafe setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var address = loopbackAddress(port)
         let ok = unsafe withUnsafePointer(to: &address) { p in
             unsafe p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 unsafe bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
@@ -201,4 +193,13 @@ final class RefusingPort {
     }
 
     deinit { close() }
+}
+
+/// 127.0.0.1:`port` as an IPv4 socket address (port 0: the kernel chooses).
+func loopbackAddress(_ port: UInt16) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    return address
 }
