@@ -129,6 +129,23 @@ struct ObservabilityTests {
         #expect(m["portcullis_queue_depth"] == 0)
     }
 
+    @Test("thread_pool in the pool model: workers, busy workers and queue exactly")
+    func poolGaugesExact() throws {
+        let h = try Harness(model: "pool", options: ["-t", "4", "--queue-capacity", "16"])
+        defer { h.finish() }
+        // Two kept-alive clients, each after one request: each holds a worker.
+        let held = try (0..<2).map { _ in try h.connect() }
+        defer { held.forEach { $0.close() } }
+        for client in held {
+            try client.send(h.get("/fixed/10"))
+            #expect(try HTTPReader(client).next().status == 200)
+        }
+        let stats = try Self.json(try Self.admin(h, "/_stats").body)
+        let pool = try #require(stats["thread_pool"] as? [String: Int])
+        // The two held connections and this /_stats request's own.
+        #expect(pool == ["workers": 4, "active": 3, "queue_depth": 0, "max_queue_depth": 16], "\(pool)")
+    }
+
     @Test("--admin-allow: a client outside it gets 403 from the endpoints, and proxying goes on (every model)",
           arguments: Harness.models)
     func adminAllow(model: String) throws {

@@ -113,7 +113,9 @@ struct PoolDriver: Driver {
                 let workerLog = LogBuffer(logger: logger, thread: name)
                 while let job = queue.pop() {
                     engine.poolGauges.queueDepth.store(queue.depth, ordering: .relaxed)
+                    engine.poolGauges.busyWorkers.add(1, ordering: .relaxed)
                     BlockingConnection(engine: engine, clientFD: job.fd, peer: job.peer, log: workerLog).run()
+                    engine.poolGauges.busyWorkers.subtract(1, ordering: .relaxed)
                 }
                 workerLog.flush()
                 running.decrement()

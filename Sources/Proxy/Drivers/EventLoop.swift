@@ -244,6 +244,7 @@ final class EventLoop: @unchecked Sendable {
         }
         connections[slot] = conn
         openCount += 1
+        if openCount == 1 { engine.poolGauges.busyWorkers.add(1, ordering: .relaxed) }
         live.increment()
         engine.stats.activeConnections.add(1, ordering: .relaxed)
         event(conn) { $0.start(now: $1, into: &$2) }
@@ -665,6 +666,7 @@ final class EventLoop: @unchecked Sendable {
         connections[conn.slot] = nil
         freeSlots.append(conn.slot)
         openCount -= 1
+        if openCount == 0 { engine.poolGauges.busyWorkers.subtract(1, ordering: .relaxed) }
         live.decrement()
         engine.stats.activeConnections.subtract(1, ordering: .relaxed)
     }

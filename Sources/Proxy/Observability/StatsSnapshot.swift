@@ -83,16 +83,14 @@ public struct StatsSnapshot: Sendable {
         let gauges = engine.poolGauges
         switch config.model {
         case .pool:
-            // Every active connection is being served by one worker.
             poolWorkers = gauges.workers.load(ordering: .relaxed)
-            poolActive = min(activeConnections, poolWorkers)
+            poolActive = gauges.busyWorkers.load(ordering: .relaxed)
             poolQueueDepth = gauges.queueDepth.load(ordering: .relaxed)
             poolMaxQueueDepth = gauges.maxQueueDepth.load(ordering: .relaxed)
         case .epoll:
-            // Event loops; a loop counts as active while it holds a connection (an upper bound:
-            // connections are not counted per loop).
+            // Event loops; a loop counts as active while it holds a connection.
             poolWorkers = gauges.workers.load(ordering: .relaxed)
-            poolActive = min(activeConnections, poolWorkers)
+            poolActive = gauges.busyWorkers.load(ordering: .relaxed)
             poolQueueDepth = 0
             poolMaxQueueDepth = 0
         case .thread, .fork:
