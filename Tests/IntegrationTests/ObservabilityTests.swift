@@ -251,7 +251,9 @@ struct ObservabilityTests {
                     defer { client.close() }
                     let reader = HTTPReader(client)
                     while !stop.isSet && Clock.nowMs() < deadline {
-                        let path = i % 10 == 9 ? "/status/404" : "/fixed/\(100 + i % 900)"
+                        // Some cacheable (hits after the first of each), some errors, the rest forwarded.
+                        let path = i % 10 == 9 ? "/status/404"
+                            : i % 3 == 0 ? "/cacheable/500?cc=max-age%3D600&n=\(i % 5)" : "/fixed/\(100 + i % 900)"
                         guard (try? client.send("GET http://127.0.0.1:\(originPort)\(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) != nil,
                               (try? reader.next()) != nil else { break }
                         served.add()
@@ -308,6 +310,7 @@ struct ObservabilityTests {
         #expect((Double(canvas("c-rps", "data-peak") ?? "") ?? 0) > 0, "requests/s chart: \(canvas("c-rps", "data-peak") ?? "none")")
         #expect((Double(canvas("c-lat", "data-peak") ?? "") ?? 0) > 0, "p50 chart: \(canvas("c-lat", "data-peak") ?? "none")")
         #expect((Double(canvas("c-conn", "data-last") ?? "") ?? 0) >= 1)
+        #expect((Double(canvas("c-cache", "data-peak") ?? "") ?? 0) > 0, "hit-rate chart: \(canvas("c-cache", "data-peak") ?? "none")")
         // The screenshot: a real PNG of some size.
         let png = try #require(Files.read(screenshot.path), "no screenshot at \(screenshot.path)")
         #expect(png.count > 20_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
