@@ -34,6 +34,15 @@ import Proxy
         #expect(c.allow.map(\.description) == ["127.0.0.0/8", "::1/128"])
     }
 
+    @Test func upstreamPoolAndReadBufferOptions() throws {
+        let d = try config([])
+        #expect(d.upstreamIdlePerHost == 64 && d.upstreamIdleTotal == 256 && d.loopReadBytes == 65_536)
+        let c = try config(["--upstream-keepalive", "8", "--loop-read-buffer", "16384"])
+        #expect(c.upstreamIdlePerHost == 8 && c.loopReadBytes == 16_384)
+        #expect(usageError(["--loop-read-buffer", "1000"]) != nil, "below 4096")
+        #expect(usageError(["--loop-read-buffer", "2097152"]) != nil, "above 1 MiB")
+    }
+
     @Test func specShortOptionsAndLongForms() throws {
         let short = try config(["-p", "9000", "-c", "thread", "-t", "8", "-m", "50", "-v"])
         let long = try config(["--port", "9000", "--concurrency=thread", "--threads", "8", "--cache-mb", "50", "--verbose"])

@@ -57,6 +57,8 @@ public enum CommandLine {
           --upstream-keepalive N     Idle origin connections kept per host for reuse, 0 = off (default 64)
           --upstream-keepalive-total N   Idle origin connections kept in all (default 256)
           --upstream-idle-timeout MS Close a pooled origin connection idle this long (default 60000)
+          --loop-read-buffer BYTES   epoll: bytes read at once into the loop's one buffer; also the most a
+                                     connection buffers per direction (default 65536)
           --max-request-line BYTES   Request line limit, 414 above (default 8192)
           --max-header-line BYTES    One header line limit, 431 above (default 8192)
           --max-headers N            Header field count limit, 431 above (default 100)
@@ -196,6 +198,7 @@ public enum CommandLine {
             case "--drain-timeout": config.timeouts.drainMs = try number(option, try next(), 0...86_400_000)
             case "--upstream-keepalive": config.upstreamIdlePerHost = try number(option, try next(), 0...10_000)
             case "--upstream-keepalive-total": config.upstreamIdleTotal = try number(option, try next(), 0...1_000_000)
+            case "--loop-read-buffer": config.loopReadBytes = try number(option, try next(), 4096...1_048_576)
             case "--upstream-idle-timeout": config.timeouts.upstreamIdleMs = try number(option, try next(), 1...86_400_000)
             case "--tunnel-idle-timeout": config.timeouts.tunnelIdleMs = try number(option, try next(), 1...86_400_000)
             case "--connect-ports":

@@ -52,8 +52,14 @@ public struct ProxyConfiguration: Sendable {
     /// Ports a CONNECT tunnel may reach (`--connect-ports`); others get 403. Default 443 only,
     /// as Squid's SSL_ports.
     public var connectPorts: [UInt16] = [443]
-    /// Bytes read from a socket at once; also the most buffered per direction. Default 16 KiB.
+    /// Bytes a blocking driver's connection reads from a socket at once (its own buffer); also
+    /// the most buffered per direction. Default 16 KiB.
     public var ioBufferBytes: Int = 16 * 1024
+    /// Bytes an epoll event loop reads from a socket at once, into the one buffer the loop
+    /// shares among its connections (`--loop-read-buffer`); also the most a connection buffers
+    /// per direction while the other side cannot take them. Default 64 KiB: a quarter of the
+    /// reads of 16 KiB on large bodies.
+    public var loopReadBytes: Int = 64 * 1024
     /// Log lines buffered before new ones are dropped (and counted). Default 8192.
     public var logBufferLines: Int = 8192
     /// The seccomp sandbox (`--sandbox`). Default enforce.

@@ -90,7 +90,7 @@ final class EventLoop: @unchecked Sendable {
             epoll.close()
             throw error
         }
-        readBuffer = [UInt8](repeating: 0, count: engine.config.ioBufferBytes)
+        readBuffer = [UInt8](repeating: 0, count: engine.config.loopReadBytes)
     }
 
     // MARK: - The loop
