@@ -41,6 +41,12 @@ struct TunnelTests {
         #expect(h.proxy.waitForLog { $0.contains("] connect_denied ") })
     }
 
+    /// The plain TCP origin of Tests/Support/count_origin.py (answers after the client's EOF).
+    static func countOrigin() throws -> ScriptServer {
+        try ScriptServer(script: BuildLocation.repositoryRoot.appendingPathComponent("Tests/Support/count_origin.py").path,
+                         keyword: "PORT", words: 2)
+    }
+
     /// Sends `CONNECT 127.0.0.1:<port>` and reads the proxy's answer head.
     static func openTunnel(_ h: Harness, to port: UInt16) throws -> (client: TCPClient, head: String) {
         let client = try h.connect()
@@ -57,8 +63,7 @@ struct TunnelTests {
     @Test("Half-close end to end: the client's EOF reaches the origin, whose answer still comes back",
           arguments: Harness.models)
     func halfCloseEndToEnd(model: String) throws {
-        let origin = try ScriptServer(script: BuildLocation.repositoryRoot.appendingPathComponent("Tests/Support/count_origin.py").path,
-                                      keyword: "PORT", words: 2)
+        let origin = try Self.countOrigin()
         defer { origin.stop() }
         let port = try origin.port(1)
         let h = try Harness(model: model, options: ["--connect-ports", "\(port)"])
@@ -76,8 +81,7 @@ struct TunnelTests {
 
     @Test("A tunnel idle for --tunnel-idle-timeout is closed", arguments: Harness.models)
     func idleTunnelCloses(model: String) throws {
-        let origin = try ScriptServer(script: BuildLocation.repositoryRoot.appendingPathComponent("Tests/Support/count_origin.py").path,
-                                      keyword: "PORT", words: 2)
+        let origin = try Self.countOrigin()
         defer { origin.stop() }
         let port = try origin.port(1)
         let h = try Harness(model: model, options: ["--connect-ports", "\(port)", "--tunnel-idle-timeout", "600"])
@@ -94,8 +98,7 @@ struct TunnelTests {
 
     @Test("CONNECT from a client outside --allow gets 403 and opens nothing", arguments: ["thread", "epoll", "fork"])
     func deniedClient(model: String) throws {
-        let origin = try ScriptServer(script: BuildLocation.repositoryRoot.appendingPathComponent("Tests/Support/count_origin.py").path,
-                                      keyword: "PORT", words: 2)
+        let origin = try Self.countOrigin()
         defer { origin.stop() }
         let port = try origin.port(1)
         let h = try Harness(model: model, options: ["--connect-ports", "\(port)", "--allow", "10.0.0.0/8"])
