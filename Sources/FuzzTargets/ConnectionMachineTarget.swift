@@ -75,8 +75,10 @@ public enum ConnectionMachineTarget {
         // CONNECT tunnels carry opaque bytes, which the output checks would read as HTTP: every
         // CONNECT is refused here (403), and tunnels are covered by the unit tests.
         config.connectPorts = []
-        // A small cache (the arena is made per input), its largest object the store's limit.
+        // A small cache (the arena is made per input), its largest object the store's limit;
+        // two shards (of 512 KiB), so that keys are routed as in the proxy's larger caches.
         config.cacheMegabytes = 1
+        config.cacheShards = 2
         return config
     }
 }

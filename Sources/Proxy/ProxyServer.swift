@@ -55,7 +55,7 @@ public enum ProxyServer {
         if let cache = engine.cache {
             logger.log(LogRecord(.info, "LRU cache initialized (max \(config.cacheMegabytes) MB)", [
                 ("arena_bytes", .int(cache.store.capacityBytes)), ("max_object_bytes", .int(cache.store.maxObjectBytes)),
-                ("shared", .text("MAP_SHARED")),
+                ("shards", .int(cache.store.shardCount)), ("shared", .text("MAP_SHARED")),
             ]), thread: "cache")
         } else if config.cacheMegabytes > 0 {
             logger.log(LogRecord(.error, "cache_unavailable", [("reason", .text("the shared arena could not be mapped")), ("cache_mb", .int(config.cacheMegabytes))]),

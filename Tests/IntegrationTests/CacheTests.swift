@@ -44,6 +44,27 @@ struct CacheTests {
         }
     }
 
+    @Test("The arena's shards follow -m and --cache-shards; URLs spread over them are all stored and hit",
+          arguments: [([String](), 2), (["-m", "100"], 8), (["--cache-shards", "1"], 1), (["-c", "fork", "--cache-shards", "4"], 4)])
+    func shardedStore(_ options: [String], shards: Int) throws {
+        let h = try Harness(model: options.first == "-c" ? options[1] : "epoll",
+                            options: options.first == "-c" ? Array(options.dropFirst(2)) : options)
+        defer { h.finish() }
+        #expect(h.proxy.waitForLog { $0.contains("LRU cache initialized") })
+        let started = h.proxy.records("LRU cache initialized (max \(options.first == "-m" ? 100 : 10) MB)")
+        #expect(started.first?.fields["shards"] == String(shards), "\(started.map(\.fields))")
+        let paths = (0..<24).map { "/cacheable/\(1000 + $0)?cc=max-age%3D60" }
+        for path in paths {
+            #expect(try Self.fetch(h, path).value("X-Proxy-Cache") == "MISS")
+        }
+        for (number, path) in paths.enumerated() {
+            let again = try Self.fetch(h, path)
+            #expect(again.value("X-Proxy-Cache") == "HIT", "\(path)")
+            #expect(BodyPattern.firstMismatch(again.body, expected: 1000 + number) == nil)
+        }
+        #expect(try h.origin.counts().requests == 24)
+    }
+
     @Test("50 simultaneous requests for one slow URL reach the origin once and all get the body (every concurrent model)",
           arguments: ["thread", "pool", "epoll", "fork"])
     func stampede(_ model: String) throws {

@@ -25,10 +25,19 @@ import Testing
         var body: [UInt8]
     }
 
-    @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
-    func matchesAnLRUModel(seed: UInt64) throws {
+    /// One store (one exact LRU) and a store of 4 shards of the same size each (an LRU per
+    /// shard: the model's order restricted to a shard's keys).
+    @Test(arguments: [1, 2, 3, 4, 5] as [UInt64], [1, 4])
+    func matchesAnLRUModel(seed: UInt64, shards: Int) throws {
         var rng = SplitMix(seed: seed)
-        let store = try CacheStore(capacityBytes: 96 << 10, maxObjectBytes: 24 << 10)
+        let store = try CacheStore(capacityBytes: shards * (96 << 10), maxObjectBytes: 24 << 10, shards: shards)
+        #expect(store.maxObjectBytes == 24 << 10 && store.shardCount == shards)
+        var shardOf: [String: Int] = [:]
+        for key in 0..<40 {
+            let name = "http://h.test/\(key)"
+            shardOf[name] = store.shardIndex(forKey: Array(name.utf8))
+        }
+        #expect(Set(shardOf.values).count == shards, "the keys use every shard")
         var model: [Entry] = [] // most recently used first
         var pins: [HeldPin] = []
         var unlinkedPinnedBytes: [Int: Int] = [:] // serial -> block bytes, for pinned entries no longer live
@@ -98,29 +107,33 @@ import Testing
                 model.removeAll { $0.key == key }
             }
 
-            // Whatever vanished was evicted: the least recently used unpinned entries.
-            let snapshot = store.snapshotByRecency()
-            let present = Set(snapshot.map { String(decoding: $0.key, as: UTF8.self) + "|" + String(decoding: $0.variant, as: UTF8.self) })
-            let candidates = before.reversed().filter { old in
-                !pinned(old.serial) && model.contains { $0.serial == old.serial }
-            }
-            let gone = model.filter { !present.contains($0.id) && $0.serial != committedSerial }
-            if !gone.isEmpty {
+            // Whatever vanished was evicted: in each shard, its least recently used unpinned
+            // entries.
+            let present = Set(store.snapshotByRecency().map(Self.id))
+            let goneSerials = Set(model.filter { !present.contains($0.id) && $0.serial != committedSerial }.map(\.serial))
+            for shard in 0..<shards {
+                let candidates = before.reversed().filter { old in
+                    shardOf[old.key] == shard && !pinned(old.serial) && model.contains { $0.serial == old.serial }
+                }
+                let gone = model.filter { shardOf[$0.key] == shard && goneSerials.contains($0.serial) }
                 evicted += gone.count
-                let goneSerials = Set(gone.map(\.serial))
                 let prefix = candidates.prefix(gone.count).map(\.serial)
-                #expect(Set(prefix) == goneSerials, "step \(step): evicted \(gone.map(\.id)) but the LRU unpinned were \(candidates.prefix(gone.count).map(\.id))")
+                #expect(Set(prefix) == Set(gone.map(\.serial)),
+                        "step \(step), shard \(shard): evicted \(gone.map(\.id)) but the LRU unpinned were \(candidates.prefix(gone.count).map(\.id))")
                 #expect(gone.allSatisfy { !pinned($0.serial) }, "a pinned entry was evicted")
-                model.removeAll { goneSerials.contains($0.serial) }
             }
-            #expect(snapshot.map { String(decoding: $0.key, as: UTF8.self) + "|" + String(decoding: $0.variant, as: UTF8.self) } == model.map(\.id),
-                    "step \(step): recency order differs")
-            for (index, live) in snapshot.enumerated() where index < model.count {
-                let same = live.body == model[index].body
-                #expect(same, "step \(step): bytes of \(model[index].id) differ")
-                model[index].blockBytes = live.blockBytes
-                let least = CacheStore.blockBytes(forData: live.key.count + live.variant.count + live.head.count + live.body.count)
-                #expect(live.blockBytes >= least && live.blockBytes < least + ArenaBlock.minimumBytes)
+            model.removeAll { goneSerials.contains($0.serial) }
+            for shard in 0..<shards {
+                let snapshot = store.snapshotByRecency(shard: shard)
+                let expected = model.indices.filter { shardOf[model[$0].key] == shard }
+                #expect(snapshot.map(Self.id) == expected.map { model[$0].id }, "step \(step), shard \(shard): recency order differs")
+                for (live, index) in zip(snapshot, expected) {
+                    let same = live.body == model[index].body
+                    #expect(same, "step \(step): bytes of \(model[index].id) differ")
+                    model[index].blockBytes = live.blockBytes
+                    let least = CacheStore.blockBytes(forData: live.key.count + live.variant.count + live.head.count + live.body.count)
+                    #expect(live.blockBytes >= least && live.blockBytes < least + ArenaBlock.minimumBytes)
+                }
             }
             // Pinned entries that left the index still hold their blocks.
             for held in pins where !model.contains(where: { $0.serial == held.serial }) && unlinkedPinnedBytes[held.serial] == nil {
@@ -139,5 +152,9 @@ import Testing
         pins.removeAll()
         #expect(store.usedBytes == model.reduce(0) { $0 + $1.blockBytes })
         #expect(store.validate())
+    }
+
+    static func id(_ entry: CacheEntrySnapshot) -> String {
+        String(decoding: entry.key, as: UTF8.self) + "|" + String(decoding: entry.variant, as: UTF8.self)
     }
 }

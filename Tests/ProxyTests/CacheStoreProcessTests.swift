@@ -45,21 +45,83 @@ struct CacheStoreProcessTests {
         #expect(afterDeath, "a dead owner's claim does not block")
     }
 
-    /// Kills a child that holds the lock (with the dirty word set or not) and returns after
-    /// it is reaped.
-    private func killLockHolder(_ store: CacheStore, dirty: Bool) throws {
+    /// Starts a child that takes shard `shard`'s lock (with the dirty word set or not) and
+    /// keeps it until killed; returns once the lock is seen held.
+    private func startLockHolder(_ store: CacheStore, dirty: Bool, shard: Int = 0) throws -> ForkedChild {
         let child = try #require(ForkedChild.run {
-            store.testingTakeLockAndStay(dirty: dirty)
+            store.testingTakeLockAndStay(dirty: dirty, shard: shard)
             while true { ForkedChild.sleep(milliseconds: 10) }
         })
         var held = false
         for _ in 0..<500 where !held {
-            held = store.testingLockHeldElsewhere()
+            held = store.testingLockHeldElsewhere(shard: shard)
             if !held { ForkedChild.sleep(milliseconds: 10) }
         }
         #expect(held, "the child took the lock")
+        return child
+    }
+
+    /// Kills a child that holds shard `shard`'s lock and returns after it is reaped.
+    private func killLockHolder(_ store: CacheStore, dirty: Bool, shard: Int = 0) throws {
+        let child = try startLockHolder(store, dirty: dirty, shard: shard)
         child.kill()
         #expect(child.wait() == .signaled(SIGKILL))
+    }
+
+    @Test func aLockHeldInOneShardLeavesTheOthersWorking() throws {
+        let store = try CacheStore(capacityBytes: 1 << 20, maxObjectBytes: 64 << 10, shards: 4)
+        let others = (1..<4).map { CacheStoreShardTests.keys(in: $0, of: store, count: 1, host: "p.test")[0] }
+        let child = try startLockHolder(store, dirty: false, shard: 0)
+        // On another thread, so that waiting on a held lock shows as a timeout, not a hang.
+        let done = ConditionLock()
+        let finished = Locked(false)
+        let correct = Locked(false)
+        let spawned = OSThread.spawn(name: "other-shards") {
+            var ok = true
+            for (number, key) in others.enumerated() {
+                ok = ok && put(store, key, body: pattern(2000, seed: UInt8(number)))
+                    && fetch(store, key) == pattern(2000, seed: UInt8(number))
+                    && store.claimFill(key: Array(key.utf8), now: 0, deadline: 10)
+            }
+            correct.withLock { $0 = ok }
+            done.withLock {
+                finished.withLock { $0 = true }
+                done.signal()
+            }
+        }
+        #expect(spawned)
+        done.withLock {
+            for _ in 0..<50 where !finished.withLock({ $0 }) { done.wait(milliseconds: 100) }
+        }
+        let inTime = finished.withLock { $0 }
+        // Killing the holder frees shard 0's robust lock, so a thread stuck on it ends too.
+        child.kill()
+        #expect(child.wait() == .signaled(SIGKILL))
+        #expect(inTime, "shards 1 to 3 answered within 5 s while shard 0's lock was held")
+        done.withLock {
+            while !finished.withLock({ $0 }) { done.wait(milliseconds: 100) }
+        }
+        #expect(correct.withLock { $0 })
+        let first = CacheStoreShardTests.keys(in: 0, of: store, count: 1, host: "p.test")[0]
+        #expect(put(store, first, body: pattern(100, seed: 1)), "shard 0 works again")
+        #expect(store.resets == 0 && store.entryCount == 4)
+        #expect(store.validate())
+    }
+
+    @Test func aProcessKilledMidMutationWipesOnlyItsShard() throws {
+        let store = try CacheStore(capacityBytes: 1 << 20, maxObjectBytes: 64 << 10, shards: 4)
+        let keys = (0..<4).map { CacheStoreShardTests.keys(in: $0, of: store, count: 1, host: "p.test")[0] }
+        for (number, key) in keys.enumerated() {
+            #expect(put(store, key, body: pattern(1000, seed: UInt8(number))))
+        }
+        try killLockHolder(store, dirty: true, shard: 2)
+        #expect(fetch(store, keys[2]) == nil, "shard 2 was wiped")
+        #expect(store.resets == 1)
+        for number in [0, 1, 3] {
+            #expect(fetch(store, keys[number]) == pattern(1000, seed: UInt8(number)), "shard \(number) kept its entry")
+        }
+        #expect(store.entryCount == 3)
+        #expect(store.validate())
     }
 
     @Test func aProcessKilledMidMutationLeavesAnEmptyWorkingStore() throws {

@@ -2,12 +2,15 @@ import Testing
 @testable import Proxy
 
 /// Eight threads run seeded random stores, lookups (with pins held across other threads'
-/// work), removals and fill claims on one small store, so eviction, replacement and growth
+/// work), removals and fill claims on one small store (one shard, or four), so eviction, replacement and growth
 /// race with readers. Every body read must match the head it was stored with; at the end the
 /// invariants hold and every block is accounted for. Meant for the TSan run as well.
 @Suite struct CacheStoreStressTests {
-    @Test func eightThreadsKeepEveryEntryIntact() throws {
-        let store = try CacheStore(capacityBytes: 512 << 10, maxObjectBytes: 64 << 10)
+    /// One lock for the whole store, and 4 shards (each its own lock) of the same total size.
+    @Test(arguments: [1, 4])
+    func eightThreadsKeepEveryEntryIntact(shards: Int) throws {
+        let store = try CacheStore(capacityBytes: 512 << 10, maxObjectBytes: 64 << 10, shards: shards)
+        #expect(store.maxObjectBytes == 64 << 10)
         let threads = 8
         let operations = 1_500
         let done = ConditionLock()

@@ -81,6 +81,16 @@ import Proxy
         #expect(usageError(["--cache-set-cookie", "yes"]) == "--cache-set-cookie takes on or off, not 'yes'")
     }
 
+    @Test func cacheShardsOption() throws {
+        #expect(try config([]).cacheShards == 0, "automatic by default")
+        #expect(try config(["--cache-shards", "8"]).cacheShards == 8)
+        #expect(try config(["-m", "16", "--cache-shards", "64"]).cacheShards == 64, "256 KiB shards")
+        #expect(usageError(["--cache-shards", "65"]) == "invalid value '65' for --cache-shards: expected a number in 0...64")
+        #expect(usageError(["--cache-shards", "64"])
+                    == "--cache-shards 64 leaves less than 256 KiB per shard of the 10 MB cache; use fewer shards or a larger -m")
+        #expect(try config(["-m", "0", "--cache-shards", "64"]).cacheShards == 64, "no cache, nothing to cut")
+    }
+
     @Test func barePositionalPortAsInTheProxyLab() throws {
         #expect(try config(["15213"]).port == 15213)
         #expect(usageError(["15213", "-p", "80"]) == "port given twice")

@@ -4,7 +4,7 @@ import Synchronization
 /// the entry is evicted, removed or replaced meanwhile. Unpinned on deinit or by `release()`
 /// (idempotent); the bytes must not be read after that.
 public final class CachePin: @unchecked Sendable {
-    let store: CacheStore
+    let store: CacheShard
     private let block: Int
     private let generation: UInt64
     private let released = Atomic<Bool>(false)
@@ -13,8 +13,8 @@ public final class CachePin: @unchecked Sendable {
     public let headCount: Int
     public let bodyCount: Int
 
-    /// Made by `CacheStore.lookup`, which pinned `block` and read its counts under the lock.
-    init(store: CacheStore, block: Int, generation: UInt64, counts: EntryCounts) {
+    /// Made by `CacheShard.lookup`, which pinned `block` and read its counts under the lock.
+    init(store: CacheShard, block: Int, generation: UInt64, counts: EntryCounts) {
         self.store = store
         self.block = block
         self.generation = generation

@@ -1,154 +1,109 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Shared-memory response store: the storage half of the RFC 9111 shared cache.
 ///
 /// One arena of `capacityBytes` (anonymous MAP_SHARED, so fork-model children made after it
-/// share it) holds everything: the index, the LRU list, the allocator and every entry, all
-/// linked by offsets. Each entry is one allocator block: 80 bytes of metadata, then key,
-/// variant, head and body back to back, so a hit is written from one run of arena bytes.
+/// share it), cut into `shardCount` equal, page-aligned shards. A key's hash picks its shard
+/// (`shardIndex(forKey:)`), and every operation on that key runs in that shard alone: each
+/// shard has its own process-shared robust lock, index, LRU list, allocator and fill markers
+/// (`CacheShard`), so lookups and stores of keys in different shards never wait for each
+/// other, and a process that dies holding one shard's lock costs at most that shard's entries.
 ///
-/// Concurrency: a process-shared robust mutex in the arena guards all metadata; critical
-/// sections are O(1) apart from an index chain walk and eviction. Bytes are copied outside
-/// it: a writer fills a reservation nobody else can see, a reader reads a pinned entry that
-/// nobody frees or changes until its pin is released.
-///
-/// Failure of a lock holder: the mutex reports EOWNERDEAD to the next taker. A "dirty" word
-/// is set during every critical section; if it is found set, the holder died mid-mutation and
-/// the store is wiped to empty (`resets` counts it) and a new generation starts, so pins and
-/// writers from before are ignored when they come back. Residual risk: a reader still holding
-/// a pin from before a wipe may read bytes that a new entry overwrites (it gets garbage, never
-/// a fault: the arena stays mapped), and a writer of the old generation copying outside the
-/// lock at that moment can overwrite the new generation's memory (each copy checks the
-/// generation first, so the window is one copy). A process that dies holding a reservation
-/// leaks it until `reclaimDeadWriters()`; one that dies holding pins leaks those entries'
-/// blocks until the next wipe.
-///
-/// Pins and writers belong to the process that made them: a forked child must neither use nor
-/// release (let go of) ones it inherited, or the entry is unpinned twice.
+/// What sharding changes, and what it keeps:
+/// - LRU order and eviction are per shard: a store evicts the least recently used unpinned
+///   entries of its own shard. With one shard (`shards: 1`) it is one exact LRU.
+/// - An entry must fit one shard: `maxObjectBytes` is at most half a shard (see `init`).
+/// - Accounting stays exact: `usedBytes` is the sum over the shards and never exceeds
+///   `heapBytes`, which is less than `capacityBytes` (the headers, locks and indexes of every
+///   shard are inside the arena too).
 public final class CacheStore: @unchecked Sendable {
+    /// Bytes of the whole arena (`-m`).
     public let capacityBytes: Int
     /// The largest entry accepted: key + variant + head + body bytes.
     public let maxObjectBytes: Int
-    /// Body bytes reserved at first when the length is unknown (grown by doubling).
-    static let initialUnknownBodyBytes = 16 * 1024
+    let shards: [CacheShard]
+    /// The mapping every shard slices; kept for the store's life.
+    private let arena: Arena
 
-    let arena: Arena
-    let layout: ArenaLayout
-    let heap: ArenaHeap
-    typealias L = ArenaLayout
-    typealias F = EntryField
+    /// Shards per store at most (`--cache-shards`).
+    public static let maxShards = 64
+    /// The smallest shard `automaticShardCount` makes.
+    static let minimumAutomaticShardBytes = 1 << 20
+    /// The most shards `automaticShardCount` makes: beyond this the locks are no longer what
+    /// workers wait on, and LRU order gets coarser for nothing.
+    static let automaticShardLimit = 16
 
-    public init(capacityBytes: Int, maxObjectBytes: Int) throws(CacheStoreError) {
-        guard maxObjectBytes > 0, let layout = ArenaLayout(capacity: capacityBytes) else { throw .tooSmall }
-        precondition(Arena.mutexSize <= L.mutexBytes, "pthread_mutex_t larger than its slot")
-        self.capacityBytes = capacityBytes
-        self.maxObjectBytes = maxObjectBytes
-        self.layout = layout
+    /// A store of `shards` shards. `maxObjectBytes` is lowered to half a shard if larger (read
+    /// it back). Throws `.tooSmall` when a shard would have no usable heap or `shards` is out
+    /// of 1...`maxShards`.
+    public init(capacityBytes: Int, maxObjectBytes: Int, shards count: Int = 1) throws(CacheStoreError) {
+        guard maxObjectBytes > 0, (1...Self.maxShards).contains(count), capacityBytes > 0 else { throw .tooSmall }
+        let shardBytes = (capacityBytes / count) & ~4095
+        guard shardBytes > 0 else { throw .tooSmall }
+        let objectLimit = count == 1 ? maxObjectBytes : min(maxObjectBytes, shardBytes / 2)
         arena = try Arena(size: capacityBytes)
-        heap = ArenaHeap(arena: arena, layout: layout)
-        let rc = arena.initMutex(L.mutex)
-        guard rc == 0 else { throw .lockInitFailed(rc) }
-        arena.store64(L.magic, L.magicValue)
-        arena.atomicStore64(L.generation, 1)
-        wipe()
+        var made: [CacheShard] = []
+        for index in 0..<count {
+            let slice = Arena(slicing: arena, offset: index * shardBytes, size: shardBytes)
+            made.append(try CacheShard(arena: slice, maxObjectBytes: objectLimit))
+        }
+        self.capacityBytes = capacityBytes
+        self.maxObjectBytes = objectLimit
+        shards = made
     }
 
-    // MARK: counters (readable without the lock)
+    /// The shard count the proxy uses unless `--cache-shards` says otherwise: the largest power
+    /// of two up to 16 that leaves every shard at least 1 MiB and at least twice
+    /// `maxObjectBytes`, so that sharding never lowers the largest object stored. 1 for small
+    /// caches (the default `-m 10` with 2.5 MiB objects gets 2; `-m 100` with 4 MiB, 8).
+    public static func automaticShardCount(capacityBytes: Int, maxObjectBytes: Int) -> Int {
+        var count = 1
+        while count * 2 <= automaticShardLimit {
+            let shardBytes = (capacityBytes / (count * 2)) & ~4095
+            guard shardBytes >= minimumAutomaticShardBytes, shardBytes / 2 >= maxObjectBytes else { break }
+            count *= 2
+        }
+        return count
+    }
+
+    public var shardCount: Int { shards.count }
+
+    /// The shard that holds `key`'s entries and fill marker.
+    public func shardIndex(forKey key: [UInt8]) -> Int {
+        shardIndex(hash: KeyHash.of(key))
+    }
+
+    /// Bits 40 and up pick the shard; a shard's index uses the low bits and its fill table
+    /// bits 32 to 36, so keys of one shard still spread over its buckets and fill groups.
+    private func shardIndex(hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: (hash >> 40) % UInt64(shards.count))
+    }
+
+    private func shard(_ hash: UInt64) -> CacheShard {
+        shards[shardIndex(hash: hash)]
+    }
+
+    // MARK: counters (the sums over the shards, each read without a lock)
 
     /// Arena bytes held by entries, reservations and entries waiting for their last pin,
-    /// allocator headers and rounding included (the fixed header and index are not counted).
-    public var usedBytes: Int { Int(arena.atomicLoad64(L.usedBytes)) }
-    /// Bytes the allocator manages: `capacityBytes` minus the header, lock, fill table and
-    /// index (all inside the arena too). `usedBytes` never exceeds it.
-    public var heapBytes: Int { layout.heapEnd - layout.heapStart }
+    /// allocator headers and rounding included (shard headers and indexes are not counted).
+    public var usedBytes: Int { shards.reduce(0) { $0 + $1.usedBytes } }
+    /// Bytes the shards' allocators manage: `capacityBytes` minus every shard's header, lock,
+    /// fill table and index, and the rounding of shards to pages. `usedBytes` never exceeds it.
+    public var heapBytes: Int { shards.reduce(0) { $0 + $1.heapBytes } }
     /// Entries in the index.
-    public var entryCount: Int { Int(arena.atomicLoad64(L.entryCount)) }
+    public var entryCount: Int { shards.reduce(0) { $0 + $1.entryCount } }
     /// Entries evicted to make room, since the store was made (all processes).
-    public var evictions: Int { Int(arena.atomicLoad64(L.evictions)) }
-    /// Wipes after a process died holding the lock mid-mutation.
-    public var resets: Int { Int(arena.atomicLoad64(L.resets)) }
+    public var evictions: Int { shards.reduce(0) { $0 + $1.evictions } }
+    /// Shard wipes after a process died holding a shard's lock mid-mutation.
+    public var resets: Int { shards.reduce(0) { $0 + $1.resets } }
 
-    func addCounter(_ offset: Int, _ delta: Int) {
-        arena.atomicStore64(offset, UInt64(bitPattern: Int64(Int(arena.load64(offset)) + delta)))
-    }
-
-    /// The current generation (changes on every wipe). Lock held.
-    var generation: UInt64 { arena.load64(L.generation) }
-
-    /// True unless the store was wiped since `generation` (no lock: a writer checks it before
-    /// each copy, which narrows the residual risk described above to a window of one copy).
-    func isCurrent(_ generation: UInt64) -> Bool {
-        arena.atomicLoad64(L.generation) == generation
-    }
-
-    // MARK: the lock
-
-    /// Runs `body` holding the arena lock with the dirty word set; nil if the lock cannot be
-    /// taken (ENOTRECOVERABLE: a previous recovery itself died, so the store stays unusable).
-    func locked<R>(_ body: () -> R) -> R? {
-        guard acquire(arena.lockMutex(L.mutex)) else { return nil }
-        arena.store64(L.dirty, 1)
-        let result = body()
-        arena.store64(L.dirty, 0)
-        arena.unlockMutex(L.mutex)
-        return result
-    }
-
-    /// True if `rc` (from a lock or trylock) means the lock is now ours; recovers it first if
-    /// its previous owner died.
-    func acquire(_ rc: Int32) -> Bool {
-        if rc == 0 { return true }
-        guard rc == EOWNERDEAD else { return false }
-        if arena.load64(L.dirty) != 0 {
-            wipe()
-            addCounter(L.resets, 1)
-        }
-        return arena.makeMutexConsistent(L.mutex) == 0
-    }
-
-    /// Back to empty: index, LRU, allocator and fill markers; a new generation. Counters
-    /// `evictions` and `resets` are kept. Lock held (or not yet shared).
-    func wipe() {
-        arena.zero(L.fillTable, count: L.fillSlots * L.fillSlotBytes)
-        arena.zero(L.buckets, count: layout.bucketCount * 8)
-        arena.storeOffset(L.lruHead, 0)
-        arena.storeOffset(L.lruTail, 0)
-        arena.atomicStore64(L.usedBytes, 0)
-        arena.atomicStore64(L.entryCount, 0)
-        arena.atomicStore64(L.generation, arena.load64(L.generation) &+ 1)
-        heap.format()
-        arena.store64(L.dirty, 0)
-    }
-
-    // MARK: lookup and removal
+    // MARK: entries
 
     /// Finds the variant of `key` for which `matches(variantBytes)` is true (called under the
-    /// lock, once per stored variant with that exact key, newest first; it must not call the
-    /// store), pins it and makes it the most recently used.
+    /// shard's lock, once per stored variant with that exact key, newest first; it must not
+    /// call the store), pins it and makes it the most recently used of its shard.
     public func lookup(key: [UInt8], matches: (Span<UInt8>) -> Bool) -> CachePin? {
         let hash = KeyHash.of(key)
-        let found: (block: Int, generation: UInt64, counts: EntryCounts)? = locked {
-            var entry = arena.loadOffset(layout.bucket(hash))
-            while entry != 0 {
-                if hasKey(entry, hash: hash, key: key) {
-                    let variant = arena.withSpan(entry + F.data + key.count, count: count(entry, F.variantCount), matches)
-                    if variant {
-                        arena.store32(entry + F.pins, arena.load32(entry + F.pins) + 1)
-                        lruMoveToFront(entry)
-                        let counts = EntryCounts(key: key.count, variant: count(entry, F.variantCount),
-                                                 head: count(entry, F.headCount),
-                                                 body: Int(arena.load64(entry + F.bodyCount)))
-                        return (entry, generation, counts)
-                    }
-                }
-                entry = arena.loadOffset(entry + F.hashNext)
-            }
-            return nil
-        } ?? nil
-        guard let found else { return nil }
-        return CachePin(store: self, block: found.block, generation: found.generation, counts: found.counts)
+        return shard(hash).lookup(key: key, hash: hash, matches: matches)
     }
 
     /// Removes every variant stored under `key`; pinned ones are freed when unpinned.
@@ -156,55 +111,92 @@ public final class CacheStore: @unchecked Sendable {
     @discardableResult
     public func remove(key: [UInt8]) -> Int {
         let hash = KeyHash.of(key)
-        return locked {
-            var removed = 0
-            var entry = arena.loadOffset(layout.bucket(hash))
-            while entry != 0 {
-                let next = arena.loadOffset(entry + F.hashNext)
-                if hasKey(entry, hash: hash, key: key) {
-                    unlink(entry)
-                    removed += 1
-                }
-                entry = next
-            }
-            return removed
-        } ?? 0
+        return shard(hash).remove(key: key, hash: hash)
     }
 
-    /// Drops a pin taken in `generation`; frees the entry if it was unlinked and this was
-    /// its last pin.
-    func unpin(_ block: Int, generation pinned: UInt64) {
-        locked {
-            guard pinned == generation else { return }
-            let pins = arena.load32(block + F.pins)
-            precondition(pins > 0, "cache entry unpinned more often than pinned")
-            arena.store32(block + F.pins, pins - 1)
-            if pins == 1 && arena.load32(block + F.state) == EntryState.unlinked.rawValue {
-                release(block)
+    /// Starts storing an entry; nothing is visible until `commit`. nil when it can never fit
+    /// (more than `maxObjectBytes`) or no room can be made in its shard. `expectedBodyBytes`
+    /// (the Content-Length) sizes the reservation; without it the reservation starts at 16 KiB
+    /// of body and grows (moving inside the shard) up to `maxObjectBytes`.
+    public func beginStore(key: [UInt8], variant: [UInt8], head: [UInt8], expectedBodyBytes: Int?) -> CacheWriter? {
+        let hash = KeyHash.of(key)
+        return shard(hash).beginStore(key: key, hash: hash, variant: variant, head: head, expectedBodyBytes: expectedBodyBytes)
+    }
+
+    // MARK: fill markers (stampede protection, in the key's shard)
+
+    /// True for exactly one caller per key until `finishFill(key:)` or until `deadline`
+    /// (monotonic ns) has passed `now`, or the claiming process has died. When the key's group
+    /// of 8 marker slots is full of live claims the answer is true (the fill goes ahead
+    /// uncoordinated rather than making a request wait on nobody).
+    public func claimFill(key: [UInt8], now: UInt64, deadline: UInt64) -> Bool {
+        let hash = KeyHash.of(key)
+        return shard(hash).claimFill(hash: hash, now: now, deadline: deadline)
+    }
+
+    /// Ends the fill of `key` (stored or not), so the next `claimFill` succeeds.
+    public func finishFill(key: [UInt8]) {
+        let hash = KeyHash.of(key)
+        shard(hash).finishFill(hash: hash)
+    }
+
+    /// True while a claim on `key` holds (not finished, deadline after `now`).
+    public func isFilling(key: [UInt8], now: UInt64) -> Bool {
+        let hash = KeyHash.of(key)
+        return shard(hash).isFilling(hash: hash, now: now)
+    }
+
+    // MARK: maintenance and tests
+
+    /// Frees the reservations of processes that no longer exist (a fork-model child killed
+    /// while storing), shard by shard, each under its own lock: O(blocks), for the parent to
+    /// call now and then, never per request. Returns how many were freed.
+    @discardableResult
+    public func reclaimDeadWriters() -> Int {
+        shards.reduce(0) { $0 + $1.reclaimDeadWriters() }
+    }
+
+    /// True if every shard's invariants hold (see `validationProblem`).
+    public func validate() -> Bool { validationProblem() == nil }
+
+    /// nil if every shard's invariants hold (`CacheShard.validationProblem`), else the first
+    /// broken one, with its shard's number. Also checks that each entry is in its key's shard.
+    public func validationProblem() -> String? {
+        for (index, shard) in shards.enumerated() {
+            if let problem = shard.validationProblem() { return "shard \(index): \(problem)" }
+            for entry in shard.snapshotByRecency() where shardIndex(forKey: entry.key) != index {
+                return "shard \(index) holds a key of shard \(shardIndex(forKey: entry.key))"
             }
         }
+        return nil
     }
 
-    // MARK: entry fields (lock held, or the entry pinned/reserved by the caller)
-
-    func count(_ entry: Int, _ field: Int) -> Int { Int(arena.load32(entry + field)) }
-
-    /// True if live `entry` is stored under `key` (whose hash is `hash`).
-    func hasKey(_ entry: Int, hash: UInt64, key: [UInt8]) -> Bool {
-        arena.load64(entry + F.hash) == hash && count(entry, F.keyCount) == key.count
-            && arena.equals(entry + F.data, key)
+    /// Every live entry, shard by shard, each shard's most recently used first (copies every
+    /// entry's bytes: for tests and the `cache-operations` fuzz target).
+    public func snapshotByRecency() -> [CacheEntrySnapshot] {
+        shards.flatMap { $0.snapshotByRecency() }
     }
 
-    /// Bytes of data (key, variant, head, body) an entry's block can hold. Lock held (a
-    /// neighbour's change rewrites flag bits in the same header word).
-    func dataCapacity(_ block: Int) -> Int {
-        heap.size(block) - F.data
+    /// The live entries of shard `index`, most recently used first.
+    public func snapshotByRecency(shard index: Int) -> [CacheEntrySnapshot] {
+        shards[index].snapshotByRecency()
     }
 
-    /// Frees an entry's block and takes it off `usedBytes`. Lock held.
-    func release(_ block: Int) {
-        precondition(!heap.isFree(block), "cache block freed twice")
-        addCounter(L.usedBytes, -heap.size(block))
-        heap.free(block)
+    /// The block size an entry of `dataBytes` (key + variant + head + body) takes at least;
+    /// the allocator may leave up to 16 more (a remainder too small to split off). Public for
+    /// tests and the `cache-operations` fuzz target.
+    public static func blockBytes(forData dataBytes: Int) -> Int {
+        ArenaHeap.blockSize(forPayload: EntryField.metadataBytes + dataBytes)
+    }
+
+    /// Test hook (robust lock tests): takes shard `index`'s lock, sets its dirty word if asked,
+    /// and returns without releasing it. Only for a child process that will die holding it.
+    func testingTakeLockAndStay(dirty: Bool, shard index: Int = 0) {
+        shards[index].testingTakeLockAndStay(dirty: dirty)
+    }
+
+    /// Test hook: true if another thread or process holds shard `index`'s lock now.
+    func testingLockHeldElsewhere(shard index: Int = 0) -> Bool {
+        shards[index].testingLockHeldElsewhere()
     }
 }

@@ -3,7 +3,7 @@
 /// writer without committing abandons it: a response that fails midway is never stored.
 /// One owner at a time (not Sendable).
 public final class CacheWriter {
-    private let store: CacheStore
+    private let store: CacheShard
     private let generation: UInt64
     /// The reservation's block; moves when it grows.
     private var block: Int
@@ -14,7 +14,7 @@ public final class CacheWriter {
     private let prefix: Int
     private var open = true
 
-    init(store: CacheStore, block: Int, generation: UInt64, capacity: Int, filled: Int) {
+    init(store: CacheShard, block: Int, generation: UInt64, capacity: Int, filled: Int) {
         self.store = store
         self.block = block
         self.capacity = capacity

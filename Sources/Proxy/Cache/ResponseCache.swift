@@ -41,7 +41,10 @@ public final class ResponseCache: @unchecked Sendable {
         options.maxHeuristicLifetime = Int64(config.cacheHeuristicMaxSeconds)
         options.storeSetCookie = config.cacheSetCookie
         options.defaultLifetime = config.cacheDefaultLifetimeSeconds > 0 ? Int64(config.cacheDefaultLifetimeSeconds) : nil
-        guard let store = try? CacheStore(capacityBytes: capacity, maxObjectBytes: min(config.cacheMaxObjectBytes, capacity / 4))
+        let maxObject = min(config.cacheMaxObjectBytes, capacity / 4)
+        let shards = config.cacheShards > 0 ? config.cacheShards
+            : CacheStore.automaticShardCount(capacityBytes: capacity, maxObjectBytes: maxObject)
+        guard let store = try? CacheStore(capacityBytes: capacity, maxObjectBytes: maxObject, shards: shards)
         else { return nil }
         return ResponseCache(store: store, options: options)
     }

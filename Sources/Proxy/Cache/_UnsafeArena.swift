@@ -9,12 +9,16 @@ import Glibc
 #endif
 import CSystemShims
 
-/// One shared mapping of `size` bytes, zeroed at creation and unmapped when the arena dies.
-/// Words are native-endian; 64-bit words must be 8-aligned, 32-bit words 4-aligned.
+/// One shared mapping of `size` bytes, zeroed at creation and unmapped when the arena that
+/// mapped it dies; or a slice of such a mapping (a cache shard's), addressed from the slice's
+/// start and keeping the mapping alive. Words are native-endian; 64-bit words must be
+/// 8-aligned, 32-bit words 4-aligned (relative to a slice start that is page-aligned).
 @safe final class Arena: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
     /// Bytes mapped (and usable).
     let size: Int
+    /// The arena that owns the mapping, for a slice; nil for the owner itself.
+    private let mapping: Arena?
 
     init(size: Int) throws(CacheStoreError) {
         guard let mapped = unsafe portcullis_map_shared(size) else {
@@ -22,14 +26,24 @@ import CSystemShims
         }
         unsafe base = mapped
         self.size = size
+        mapping = nil
+    }
+
+    /// The `size` bytes of `parent` at `offset` (page-aligned) as an arena of their own.
+    init(slicing parent: Arena, offset: Int, size: Int) {
+        parent.check(offset, size)
+        precondition(offset % 4096 == 0, "arena slice not page-aligned")
+        unsafe base = parent.base + offset
+        self.size = size
+        mapping = parent.mapping ?? parent
     }
 
     deinit {
-        unsafe portcullis_unmap(base, size)
+        if mapping == nil { unsafe portcullis_unmap(base, size) }
     }
 
     @inline(__always)
-    private func check(_ offset: Int, _ count: Int) {
+    fileprivate func check(_ offset: Int, _ count: Int) {
         precondition(offset >= 0 && count >= 0 && count <= size && offset <= size - count,
                      "arena access outside the mapping")
     }

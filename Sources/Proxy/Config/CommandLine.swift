@@ -3,6 +3,10 @@
 /// lab runs `proxy 15213`), and options for addresses, access, timeouts and limits.
 /// Parsing is separate from running so that tests can check every message and exit status.
 public enum CommandLine {
+    /// The smallest shard `--cache-shards` may leave (a shard's index, fill table and lock take
+    /// about 10 KiB of it; half the rest is the largest object).
+    static let minimumShardBytes = 256 << 10
+
     public enum Outcome: Equatable {
         case run(ProxyConfigurationBox)
         case help(String)
@@ -29,6 +33,8 @@ public enum CommandLine {
       -t, --threads N            Worker threads for pool (default 4); event loops for epoll (default: one per core)
       -m, --cache-mb N           Max cache size in MB, 0 = no cache (default 10)
           --cache-max-object BYTES   Largest response stored; larger ones stream uncached (default 4194304)
+          --cache-shards N           Cache shards, each with its own lock and LRU, 1-64 (default 0: from -m
+                                     and the largest object, up to 16); an object fits half a shard
           --cache-heuristic on|off   Heuristic freshness from Last-Modified, RFC 9111 4.2.2 (default on)
           --cache-default-ttl S      Lifetime of responses without freshness information (default 0: always revalidate)
           --cache-set-cookie on|off  Store responses that carry Set-Cookie (default off)
@@ -139,6 +145,7 @@ public enum CommandLine {
                 threadsSeen = true
             case "-m", "--cache-mb": config.cacheMegabytes = try number(option, try next(), 0...1_048_576)
             case "--cache-max-object": config.cacheMaxObjectBytes = try number(option, try next(), 1...(1 << 40))
+            case "--cache-shards": config.cacheShards = try number(option, try next(), 0...CacheStore.maxShards)
             case "--cache-default-ttl": config.cacheDefaultLifetimeSeconds = try number(option, try next(), 0...(1 << 31))
             case "--cache-heuristic":
                 let text = try next()
@@ -224,6 +231,11 @@ public enum CommandLine {
         if !allow.isEmpty { config.allow = allow }
         if !adminAllow.isEmpty { config.adminAllow = adminAllow }
         if config.model == .epoll && !threadsSeen { config.threads = Sys.onlineProcessors() }
+        if config.cacheShards > 0 && config.cacheMegabytes > 0
+            && (config.cacheMegabytes << 20) / config.cacheShards < CommandLine.minimumShardBytes {
+            throw UsageError(message: "--cache-shards \(config.cacheShards) leaves less than 256 KiB per shard of "
+                + "the \(config.cacheMegabytes) MB cache; use fewer shards or a larger -m")
+        }
         guard ConcurrencyModel.implemented.contains(config.model) else {
             throw UsageError(message: "concurrency model '\(config.model.rawValue)' is not built yet; available: "
                 + ConcurrencyModel.implemented.map(\.rawValue).joined(separator: ", "))

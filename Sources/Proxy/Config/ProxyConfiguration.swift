@@ -19,6 +19,10 @@ public struct ProxyConfiguration: Sendable {
     /// through uncached with bounded memory. Default 4 MiB (Squid's maximum_object_size), at
     /// most a quarter of the cache.
     public var cacheMaxObjectBytes: Int = 4 << 20
+    /// Shards of the cache arena, each with its own lock, index and LRU (`--cache-shards`,
+    /// 1 to 64). 0 (the default): `CacheStore.automaticShardCount`, from `-m` and the largest
+    /// object.
+    public var cacheShards: Int = 0
     /// Heuristic freshness for responses with Last-Modified but no explicit lifetime (RFC 9111
     /// §4.2.2: 10% of the time since Last-Modified, capped at `cacheHeuristicMaxSeconds`).
     /// `--cache-heuristic on|off`. Default on.

@@ -1,11 +1,11 @@
 /// Storing: a writer reserves a block (under the lock), fills it outside the lock (nobody
 /// else can reach it), and commits (under the lock) by linking it into the index and the LRU.
-extension CacheStore {
+extension CacheShard {
     /// Starts storing an entry; nothing is visible until `commit`. nil when it can never fit
     /// (more than `maxObjectBytes`) or no room can be made. `expectedBodyBytes` (the
     /// Content-Length) sizes the reservation; without it the reservation starts at 16 KiB of
     /// body and grows (moving inside the arena) up to `maxObjectBytes`.
-    public func beginStore(key: [UInt8], variant: [UInt8], head: [UInt8], expectedBodyBytes: Int?) -> CacheWriter? {
+    func beginStore(key: [UInt8], hash: UInt64, variant: [UInt8], head: [UInt8], expectedBodyBytes: Int?) -> CacheWriter? {
         let prefix = key.count + variant.count + head.count
         guard key.count <= Int(UInt32.max), variant.count <= Int(UInt32.max), head.count <= Int(UInt32.max),
               prefix <= maxObjectBytes else { return nil }
@@ -16,7 +16,6 @@ extension CacheStore {
         } else {
             data = min(maxObjectBytes, prefix + Self.initialUnknownBodyBytes)
         }
-        let hash = KeyHash.of(key)
         let pid = UInt32(bitPattern: Sys.processID())
         let reserved: (block: Int, generation: UInt64, capacity: Int)? = locked {
             guard let block = allocateEvicting(ArenaHeap.blockSize(forPayload: F.metadataBytes + data)) else { return nil }
@@ -112,7 +111,7 @@ extension CacheStore {
     }
 }
 
-extension CacheStore {
+extension CacheShard {
     /// Frees the reservations of processes that no longer exist (a fork-model child killed
     /// while storing a response), which nothing else would ever free. Walks every block under
     /// the lock (O(blocks)): for the parent to call now and then, e.g. after reaping children,
@@ -120,7 +119,7 @@ extension CacheStore {
     /// reservation (leaked, never corrupted); pins of dead processes cannot be told apart and
     /// stay until the next wipe.
     @discardableResult
-    public func reclaimDeadWriters() -> Int {
+    func reclaimDeadWriters() -> Int {
         locked {
             var freed = 0
             var block = layout.heapStart

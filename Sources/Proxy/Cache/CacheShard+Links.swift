@@ -2,7 +2,7 @@
 /// (doubly linked by offsets, head most recently used, tail next to evict), and eviction.
 /// Every function here runs with the lock held; each is O(1) except eviction, which skips
 /// pinned entries at the tail.
-extension CacheStore {
+extension CacheShard {
     /// Puts committed `entry` into its chain (first, so newest variants are found first) and
     /// at the LRU head.
     func link(_ entry: Int) {

@@ -2,11 +2,11 @@
 import Glibc
 #endif
 
-/// Invariant checks and views of the internals, for tests. Each walks the whole arena under
-/// the lock: O(size), never on a request path.
-extension CacheStore {
+/// Invariant checks and views of a shard's internals, for tests. Each walks the whole shard
+/// under its lock: O(size), never on a request path.
+extension CacheShard {
     /// True if every invariant holds (see `validationProblem`).
-    public func validate() -> Bool { validationProblem() == nil }
+    func validate() -> Bool { validationProblem() == nil }
 
     /// nil if every invariant holds, else the first one broken:
     /// - blocks tile the heap exactly, end at the sentinel, carry correct boundary tags, and
@@ -17,7 +17,7 @@ extension CacheStore {
     /// - the index and the LRU hold the same live entries, `entryCount` of them, each in the
     ///   chain of its hash, with consistent back links; every live entry's bytes fit its block;
     /// - every used block is live, a reservation, or unlinked and still pinned.
-    public func validationProblem() -> String? {
+    func validationProblem() -> String? {
         locked { check() } ?? "lock unusable"
     }
 
@@ -121,28 +121,18 @@ extension CacheStore {
         return nil
     }
 
-    /// A view of one live entry, for tests and the `cache-operations` fuzz target.
-    public struct EntrySnapshot: Equatable, Sendable {
-        public var key: [UInt8]
-        public var variant: [UInt8]
-        public var head: [UInt8]
-        public var body: [UInt8]
-        public var blockBytes: Int
-        public var pins: Int
-    }
-
     /// Every live entry, most recently used first (copies every entry's bytes under the lock:
     /// for tests and the `cache-operations` fuzz target).
-    public func snapshotByRecency() -> [EntrySnapshot] {
+    func snapshotByRecency() -> [CacheEntrySnapshot] {
         locked {
-            var out: [EntrySnapshot] = []
+            var out: [CacheEntrySnapshot] = []
             var entry = arena.loadOffset(L.lruHead)
             while entry != 0 {
                 let keyCount = count(entry, F.keyCount)
                 let variantCount = count(entry, F.variantCount)
                 let headCount = count(entry, F.headCount)
                 let start = entry + F.data
-                out.append(EntrySnapshot(
+                out.append(CacheEntrySnapshot(
                     key: arena.copyOut(start, count: keyCount),
                     variant: arena.copyOut(start + keyCount, count: variantCount),
                     head: arena.copyOut(start + keyCount + variantCount, count: headCount),
@@ -153,13 +143,6 @@ extension CacheStore {
             }
             return out
         } ?? []
-    }
-
-    /// The block size an entry of `dataBytes` (key + variant + head + body) takes at least;
-    /// the allocator may leave up to 16 more (a remainder too small to split off). Public for
-    /// tests and the `cache-operations` fuzz target.
-    public static func blockBytes(forData dataBytes: Int) -> Int {
-        ArenaHeap.blockSize(forPayload: EntryField.metadataBytes + dataBytes)
     }
 
     /// Test hook (robust lock test): takes the lock, sets the dirty word if asked, and
@@ -176,4 +159,14 @@ extension CacheStore {
         if acquire(rc) { arena.unlockMutex(L.mutex) }
         return false
     }
+}
+
+/// A view of one live entry, for tests and the `cache-operations` fuzz target.
+public struct CacheEntrySnapshot: Equatable, Sendable {
+    public var key: [UInt8]
+    public var variant: [UInt8]
+    public var head: [UInt8]
+    public var body: [UInt8]
+    public var blockBytes: Int
+    public var pins: Int
 }

@@ -2,7 +2,7 @@
 /// same key at once one fetches and stores it while the others wait or go to the origin
 /// uncached. A fixed table in the arena (256 slots of 32 bytes: key hash, deadline in
 /// monotonic nanoseconds, owner pid), searched in the group of 8 slots the hash picks.
-extension CacheStore {
+extension CacheShard {
     /// The offsets of the 8 slots `hash` may use.
     private func slotGroup(_ hash: UInt64) -> StrideTo<Int> {
         let groups = UInt64(L.fillSlots / L.fillGroupSize)
@@ -19,12 +19,11 @@ extension CacheStore {
         slotDeadline(slot) > now && Sys.processExists(slotOwner(slot))
     }
 
-    /// True for exactly one caller per key until `finishFill(key:)` or until `deadline`
+    /// True for exactly one caller per key until `finishFill(hash:)` or until `deadline`
     /// (monotonic ns) has passed `now`, or the claiming process has died. When the hash's
     /// group of 8 slots is full of live claims the answer is true (the fill goes ahead
     /// uncoordinated rather than making a request wait on nobody).
-    public func claimFill(key: [UInt8], now: UInt64, deadline: UInt64) -> Bool {
-        let hash = KeyHash.of(key)
+    func claimFill(hash: UInt64, now: UInt64, deadline: UInt64) -> Bool {
         let pid = Sys.processID()
         return locked {
             var vacant: Int?
@@ -45,8 +44,7 @@ extension CacheStore {
     }
 
     /// Ends the fill of `key` (stored or not), so the next `claimFill` succeeds.
-    public func finishFill(key: [UInt8]) {
-        let hash = KeyHash.of(key)
+    func finishFill(hash: UInt64) {
         locked {
             for slot in slotGroup(hash) where slotHash(slot) == hash {
                 arena.zero(slot, count: L.fillSlotBytes)
@@ -55,8 +53,7 @@ extension CacheStore {
     }
 
     /// True while a claim on `key` holds (not finished, deadline after `now`).
-    public func isFilling(key: [UInt8], now: UInt64) -> Bool {
-        let hash = KeyHash.of(key)
+    func isFilling(hash: UInt64, now: UInt64) -> Bool {
         return locked {
             slotGroup(hash).contains { slotHash($0) == hash && slotHolds($0, now: now) }
         } ?? false
