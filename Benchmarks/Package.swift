@@ -7,6 +7,7 @@
 //   ParserBenchKit    - the inputs (realistic requests and responses) and one driver per parser.
 //   ParserBenchmarks  - ordo-one/benchmark suite: wall clock, throughput, mallocs per message.
 //   ParserThroughput  - stand-alone table: MB/s, messages/s, mallocs per message.
+//   CacheStoreContention - cache store operations/s by thread count, one shard against several.
 import PackageDescription
 
 let package = Package(
@@ -36,6 +37,11 @@ let package = Package(
             ],
             path: "Benchmarks/ParserBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Cache store lock contention: one shard (one lock) against several, threads racing.
+        .executableTarget(
+            name: "CacheStoreContention",
+            dependencies: [.product(name: "Proxy", package: "Portcullis")]
         ),
         .executableTarget(
             name: "ParserThroughput",
