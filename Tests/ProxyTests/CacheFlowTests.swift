@@ -197,6 +197,30 @@ import SafeParse
         #expect(follower.toClient.hasSuffix("hello"))
     }
 
+    /// At `--log-level warn` the per-request INFO records are not built at all (the logger
+    /// would drop them), while warnings still are; at info both are.
+    @Test(arguments: [LogLevel.warn, .info])
+    func infoRecordsAreBuiltOnlyWhenWritten(level: LogLevel) {
+        let engine = MachineHarness.cachedEngine { $0.logLevel = level }
+        var miss = MachineHarness(engine: engine)
+        miss.client(Self.get("/logged"))
+        miss.connected()
+        miss.origin(Self.fresh)
+        var hit = MachineHarness(engine: engine)
+        hit.client(Self.get("/logged"))
+        #expect(hit.toClient.contains("X-Proxy-Cache: HIT\r\n"))
+        var bad = MachineHarness(engine: engine)
+        bad.client("GET http://origin.test/ HTTP/1.1\r\nHost: origin.test\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+        #expect(bad.toClient.hasPrefix("HTTP/1.1 400"))
+        let info = (miss.logs + hit.logs + bad.logs).filter { $0.level == .info }.map(\.event)
+        if level == .warn {
+            #expect(info.isEmpty, "\(info)")
+        } else {
+            #expect(info.filter { $0 == "request_complete" }.count == 3 && info.contains("server_response"), "\(info)")
+        }
+        #expect(!bad.logs.filter { $0.level >= .warn }.isEmpty, "the rejected request still logs its reason")
+    }
+
     @Test func aWaiterPollsAnOngoingFillWithoutLookingUpUntilItEnds() {
         let engine = MachineHarness.cachedEngine { $0.logLevel = .debug }
         var leader = MachineHarness(engine: engine)

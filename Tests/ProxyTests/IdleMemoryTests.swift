@@ -1,5 +1,5 @@
 import Testing
-import Proxy
+@testable import Proxy
 
 /// `releaseIdleMemory` lets an idle keep-alive connection drop its parsers and buffers
 /// without changing what the connection does next.
@@ -34,6 +34,24 @@ import Proxy
         #expect(!released5)
         h.client("st: a.test\r\n\r\n")
         #expect(h.connects == ["a.test:80"])
+    }
+
+    /// The parsers stay in their boxes from request to request: a parse call that took its
+    /// box for shared would copy the parser into a new box every time. (The test keeps weak
+    /// references: a freed box cannot be mistaken for a new one at the same address.)
+    @Test func parsersAreKeptAcrossRequests() {
+        var h = MachineHarness()
+        h.client("GET http://a.test/1 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.connected()
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none")
+        weak var firstRequest = h.machine.parserBoxes.request
+        weak var firstResponse = h.machine.parserBoxes.response
+        #expect(firstRequest != nil && firstResponse != nil)
+        h.client("GET http://a.test/2 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        h.origin("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo")
+        #expect(h.toClient.hasSuffix("two"))
+        #expect(firstRequest != nil && h.machine.parserBoxes.request === firstRequest, "the request parser moved to a new box")
+        #expect(firstResponse != nil && h.machine.parserBoxes.response === firstResponse, "the response parser moved to a new box")
     }
 
     @Test func copiesOfAMachineDoNotShareParserState() {

@@ -36,6 +36,20 @@ enum CacheBytes {
 
     static func lowercased(_ bytes: ArraySlice<UInt8>) -> [UInt8] { bytes.map(lowercased) }
 
+    /// Appends the decimal digits of `value` (>= 0; a negative value appends "0"), without
+    /// going through a String: for Age and Content-Length on every hit.
+    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        guard value > 0 else { bytes.append(0x30); return }
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(0x30 + UInt8(truncatingIfNeeded: rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
     /// `bytes` without leading and trailing SP / HTAB.
     static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var a = bytes.startIndex, z = bytes.endIndex

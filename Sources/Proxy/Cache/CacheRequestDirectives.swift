@@ -18,7 +18,17 @@ public struct CacheRequestDirectives: Sendable, Hashable {
 
     public init() {}
 
-    public init(_ head: RequestHead) { self.init(HeadView(head)) }
+    /// A request without Cache-Control and Pragma (most) asks nothing: no view is built.
+    public init(_ head: RequestHead) {
+        if head.fields.hasName(Self.cacheControl) || head.fields.hasName(Self.pragma) {
+            self.init(HeadView(head))
+        } else {
+            self.init()
+        }
+    }
+
+    static let cacheControl = Array("cache-control".utf8)
+    static let pragma = Array("pragma".utf8)
 
     init(_ view: HeadView) {
         let cc = view.cacheControl()

@@ -22,8 +22,13 @@ public enum ConditionalRequest {
     ///   when the stored Last-Modified (else Date, else the time it was received) is not later.
     public static func evaluate(request: RequestHead, stored: StoredResponse) -> Outcome {
         guard request.method == .get || request.method == .head else { return .fullResponse }
+        // Every field `evaluate` reads starts with "if-"; without one (most requests) the
+        // answer is the stored response, and no view is built.
+        guard request.fields.hasName(startingWith: ifPrefix) else { return .fullResponse }
         return evaluate(HeadView(request), stored: stored)
     }
+
+    static let ifPrefix = Array("if-".utf8)
 
     static func evaluate(_ request: HeadView, stored: StoredResponse) -> Outcome {
         if request.contains("if-match") || request.contains("if-unmodified-since") || request.contains("if-range") {

@@ -168,9 +168,14 @@ public final class ResponseCache: @unchecked Sendable {
             code = 304
             bodyless = true
         }
-        var extra = viaLine
+        // Room for the lines appended below, so that adding them never reallocates.
+        var extra: [UInt8] = []
+        extra.reserveCapacity(viaLine.count + 64)
+        extra.append(contentsOf: viaLine)
         if code != 304 && code != 204 && !(100..<200).contains(code) {
-            extra.append(contentsOf: "Content-Length: \(hit.pin.bodyCount)\r\n".utf8)
+            extra.append(contentsOf: Self.contentLengthField)
+            CacheBytes.appendDecimal(hit.pin.bodyCount, to: &extra)
+            extra.append(contentsOf: Self.crlf)
         }
         if !keepAlive {
             extra.append(contentsOf: ResponseRewriter.connectionClose)
@@ -186,7 +191,7 @@ public final class ResponseCache: @unchecked Sendable {
             bytes.reserveCapacity(storedHead.count + extra.count + 64)
             bytes.append(contentsOf: storedHead[0..<(storedHead.count - 2)])
             bytes.append(contentsOf: Self.ageField)
-            bytes.append(contentsOf: String(min(max(age, 0), Int64(CacheControl.maxDeltaSeconds))).utf8)
+            CacheBytes.appendDecimal(Int(min(max(age, 0), Int64(CacheControl.maxDeltaSeconds))), to: &bytes)
             bytes.append(contentsOf: Self.crlf)
             bytes.append(contentsOf: Self.cacheStatusLines[status] ?? [])
             bytes.append(contentsOf: extra)
@@ -279,6 +284,7 @@ public final class ResponseCache: @unchecked Sendable {
     }
 
     static let ageField = Array("Age: ".utf8)
+    static let contentLengthField = Array("Content-Length: ".utf8)
     static let crlf: [UInt8] = [0x0D, 0x0A]
     static let cacheStatusLines: [CacheStatus: [UInt8]] = Dictionary(uniqueKeysWithValues: CacheStatus.allCases.map {
         ($0, Array("X-Proxy-Cache: \($0.rawValue)\r\n".utf8))

@@ -21,6 +21,8 @@ extension StoredResponse {
     static let magic: [UInt8] = Array("PCSR".utf8)
     static let formatVersion: UInt8 = 1
     static let fixedBytes = 90
+    static let statusLinePrefix: [UInt8] = Array("HTTP/1.".utf8)
+    static let headEnd: [UInt8] = [13, 10, 13, 10]
     /// Largest head or variant accepted back (heads are bounded by the parser's limits, 64 KiB).
     static let maxPartBytes = 1 << 20
 
@@ -68,33 +70,33 @@ extension StoredResponse {
         guard rawFlags & ~Flags.known == 0 else { return nil }
         let status = Int(get(blob, 8, 2))
         guard (100...999).contains(status) else { return nil }
-        var values: [Int64] = []
-        for k in 0..<9 { values.append(Int64(bitPattern: get(blob, 10 + 8 * k, 8))) }
+        func value(_ k: Int) -> Int64 { Int64(bitPattern: get(blob, 10 + 8 * k, 8)) }
         let variantCount = Int(get(blob, 82, 4))
         let headCount = Int(get(blob, 86, 4))
         guard variantCount <= maxPartBytes, headCount <= maxPartBytes,
               blob.count == fixedBytes + variantCount + headCount
         else { return nil }
         // An absent time is written as 0; durations are never negative.
-        let (date, expires, lastModified) = (values[2], values[4], values[5])
+        let (date, expires, lastModified) = (value(2), value(4), value(5))
+        let (ageValue, lifetime, staleWhileRevalidate, staleIfError) = (value(3), value(6), value(7), value(8))
         guard present & 1 != 0 || date == 0, present & 2 != 0 || expires == 0, present & 4 != 0 || lastModified == 0,
-              values[3] >= 0, values[6] >= 0, values[7] >= 0, values[8] >= 0
+              ageValue >= 0, lifetime >= 0, staleWhileRevalidate >= 0, staleIfError >= 0
         else { return nil }
         let headStart = fixedBytes + variantCount
         let variant = copy.map { Array($0[fixedBytes..<headStart]) } ?? bytes(blob, fixedBytes, variantCount)
         let head = copy.map { Array($0[headStart..<(headStart + headCount)]) } ?? bytes(blob, headStart, headCount)
         // The head must look like one: a status line with the same status first, the empty
         // line last.
-        guard head.count >= 16, head.starts(with: Array("HTTP/1.".utf8)), head[8] == 0x20,
+        guard head.count >= 16, head[0..<7].elementsEqual(statusLinePrefix), head[8] == 0x20,
               head[9] == UInt8(truncatingIfNeeded: 0x30 + status / 100), head[10] == UInt8(truncatingIfNeeded: 0x30 + status / 10 % 10),
-              head[11] == UInt8(truncatingIfNeeded: 0x30 + status % 10), head.suffix(4).elementsEqual([13, 10, 13, 10])
+              head[11] == UInt8(truncatingIfNeeded: 0x30 + status % 10), head[(head.count - 4)...].elementsEqual(headEnd)
         else { return nil }
-        return StoredResponse(requestTime: values[0], responseTime: values[1],
-                              date: present & 1 != 0 ? date : nil, ageValue: values[3],
+        return StoredResponse(requestTime: value(0), responseTime: value(1),
+                              date: present & 1 != 0 ? date : nil, ageValue: ageValue,
                               expires: present & 2 != 0 ? expires : nil,
                               lastModified: present & 4 != 0 ? lastModified : nil,
-                              status: status, freshnessLifetime: values[6], flags: Flags(rawValue: rawFlags),
-                              staleWhileRevalidate: values[7], staleIfError: values[8], variant: variant, head: head)
+                              status: status, freshnessLifetime: lifetime, flags: Flags(rawValue: rawFlags),
+                              staleWhileRevalidate: staleWhileRevalidate, staleIfError: staleIfError, variant: variant, head: head)
     }
 
     static func put(_ out: inout [UInt8], _ value: UInt64, _ count: Int) {

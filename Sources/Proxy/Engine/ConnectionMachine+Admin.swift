@@ -32,10 +32,12 @@ extension ConnectionMachine {
         } else {
             engine.metrics.countAdmin(endpoint)
         }
-        out.append(.log(LogRecord(.info, "request_complete", [
-            ("status", .int(answer.status)), ("bytes", .int(answer.bytes.count)), ("latency_ms", .int(Int(latency / 1_000_000))),
-            ("cache", .text("BYPASS")), ("endpoint", .text(endpoint.rawValue)),
-        ])))
+        if logsInfo {
+            out.append(.log(LogRecord(.info, "request_complete", [
+                ("status", .int(answer.status)), ("bytes", .int(answer.bytes.count)), ("latency_ms", .int(Int(latency / 1_000_000))),
+                ("cache", .text("BYPASS")), ("endpoint", .text(endpoint.rawValue)),
+            ])))
+        }
         exchange = nil
         if close {
             closeAll(into: &out)

@@ -64,15 +64,13 @@ extension ConnectionMachine {
     /// Called with an accepted absolute-form request head. Returns true when the exchange was
     /// answered from the cache or is waiting for another fill; false to go to the origin.
     mutating func consultCache(_ head: RequestHead, uri: AbsoluteURI, now: UInt64, into out: inout [ConnectionAction]) -> Bool {
-        guard let cache = engine.cache, var ex = exchange else { return false }
-        if Invalidation.isUnsafe(head.method) { ex.invalidationRequest = head }
-        guard let key = cache.key(for: head) else {
-            exchange = ex
-            return false
-        }
-        ex.cacheStatus = .miss
-        ex.cache = CacheExchange(key: key, request: head, requestTime: engine.wallSeconds(now))
-        exchange = ex
+        // The exchange is changed in place (`exchange?.field = ...`): copying it out and back
+        // would retain and release every field it holds, on every request.
+        guard let cache = engine.cache, exchange != nil else { return false }
+        if Invalidation.isUnsafe(head.method) { exchange?.invalidationRequest = head }
+        guard let key = cache.key(for: head) else { return false }
+        exchange?.cacheStatus = .miss
+        exchange?.cache = CacheExchange(key: key, request: head, requestTime: engine.wallSeconds(now))
         return lookUpCache(now: now, into: &out)
     }
 
@@ -213,26 +211,25 @@ extension ConnectionMachine {
     /// arena) and records it in the exchange: status, bytes, cache status, and whether the
     /// client connection persists. False when there is no cached exchange to answer.
     private mutating func writeCachedAnswer(_ hit: CacheHit, status: CacheStatus, now: UInt64, into out: inout [ConnectionAction]) -> Bool {
-        guard let cache = engine.cache, var ex = exchange, let state = ex.cache else { return false }
-        let keepAlive = ex.clientPersistent && !clientEOF
+        guard let cache = engine.cache, let state = exchange?.cache, let persistent = exchange?.clientPersistent,
+              let clientVersion = exchange?.clientVersion else { return false }
+        let keepAlive = persistent && !clientEOF
         let answer = cache.response(for: hit, request: state.request, status: status, wallNow: engine.wallSeconds(now),
-                                    keepAlive: keepAlive, clientVersion: ex.clientVersion, viaLine: engine.viaLine)
+                                    keepAlive: keepAlive, clientVersion: clientVersion, viaLine: engine.viaLine)
         out.append(.writeClient(answer.head))
         if let body = answer.body { out.append(.writeClientStored(body)) }
-        ex.status = answer.status
-        ex.bytesToClient += answer.head.count + (answer.body?.count ?? 0)
-        ex.cacheStatus = status
-        ex.clientPersistent = keepAlive
-        exchange = ex
+        exchange?.status = answer.status
+        exchange?.bytesToClient += answer.head.count + (answer.body?.count ?? 0)
+        exchange?.cacheStatus = status
+        exchange?.clientPersistent = keepAlive
         return true
     }
 
     /// Ends an exchange answered without an origin response (a hit, a stale answer): the
     /// upstream connection, if any, is left as it is (idle, or closed by the caller).
     private mutating func finishCachedExchange(now: UInt64, into out: inout [ConnectionAction]) {
-        guard let ex = exchange else { return }
+        guard let ex = exchange.take() else { return }
         logComplete(ex, now: now, into: &out)
-        exchange = nil
         phase = .awaitingRequest
         if !ex.clientPersistent || clientEOF {
             closeAll(into: &out)

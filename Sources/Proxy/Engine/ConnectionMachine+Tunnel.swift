@@ -15,7 +15,7 @@ extension ConnectionMachine {
         ex.bytesToClient += Self.tunnelEstablished.count
         exchange = ex
         out.append(.writeClient(Self.tunnelEstablished))
-        out.append(.log(LogRecord(.info, "tunnel_open", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))])))
+        if logsInfo { out.append(.log(LogRecord(.info, "tunnel_open", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))]))) }
         arm(.tunnelIdle, config.timeouts.tunnelIdleMs, into: &out)
         tunnelFromClient(into: &out)
         if clientEOF { tunnelClientClosed(now: now, into: &out) }

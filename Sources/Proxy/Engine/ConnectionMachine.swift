@@ -101,29 +101,47 @@ public struct ConnectionMachine {
         clientText = client.description
     }
 
+    // Reads borrow the boxed parser in place (`_read`): a getter would copy the whole parser,
+    // buffers and all, for every `requestParser.head` or `.isIdle`.
     var requestParser: RequestParser {
-        get { requestParserBox?.parser ?? RequestParser(limits: config.requestLimits) }
+        _read {
+            if let box = requestParserBox { yield box.parser } else { yield RequestParser(limits: config.requestLimits) }
+        }
         _modify {
             let limits = config.requestLimits
             let box = Self.unique(&requestParserBox) { RequestParser(limits: limits) }
             yield &box.parser
         }
-        set { requestParserBox = ParserBox(newValue) }
+        set { Self.store(newValue, in: &requestParserBox) }
     }
 
     var responseParser: ResponseParser {
-        get { responseParserBox?.parser ?? ResponseParser(limits: config.responseLimits) }
+        _read {
+            if let box = responseParserBox { yield box.parser } else { yield ResponseParser(limits: config.responseLimits) }
+        }
         _modify {
             let limits = config.responseLimits
             let box = Self.unique(&responseParserBox) { ResponseParser(limits: limits) }
             yield &box.parser
         }
-        set { responseParserBox = ParserBox(newValue) }
+        set { Self.store(newValue, in: &responseParserBox) }
+    }
+
+    /// Puts `parser` in the box in `slot` when this machine alone holds it (a new parser per
+    /// response then costs no allocation), else in a new box.
+    private static func store<P>(_ parser: P, in slot: inout ParserBox<P>?) {
+        if isKnownUniquelyReferenced(&slot), let box = slot {
+            box.parser = parser
+        } else {
+            slot = ParserBox(parser)
+        }
     }
 
     /// The box in `slot`, created (or copied, when shared with a copy of the machine) first.
+    /// Uniqueness is checked before the box is bound to a name: a second reference held while
+    /// checking would make every box look shared, and every parse call copy its parser.
     private static func unique<P>(_ slot: inout ParserBox<P>?, _ make: () -> P) -> ParserBox<P> {
-        if let box = slot, isKnownUniquelyReferenced(&slot) { return box }
+        if isKnownUniquelyReferenced(&slot), let box = slot { return box }
         let box = ParserBox(slot?.parser ?? make())
         slot = box
         return box
@@ -162,6 +180,10 @@ public struct ConnectionMachine {
     }
 
     var config: ProxyConfiguration { engine.config }
+    /// True when INFO lines are written (`--log-level` info or debug). Per-request INFO records
+    /// (request_start, server_connect, server_response, request_complete, tunnel_open) are not
+    /// even built otherwise: at `warn` a request allocates no log record.
+    var logsInfo: Bool { engine.config.logLevel <= .info }
     var viaName: String { engine.config.viaName }
 
     /// True while the machine will consume more client bytes now.
@@ -486,10 +508,11 @@ public struct ConnectionMachine {
         let hadIdleUpstream = upstreamIsIdle
         let head = requestParser.head
         engine.stats.totalRequests.add(1, ordering: .relaxed)
-        let uri = Array(head.targetBytes)
-        out.append(.log(LogRecord(.info, "request_start", [
-            ("method", .bytes(Array(head.methodBytes))), ("uri", .bytes(uri)), ("client", .text(clientText)),
-        ])))
+        if logsInfo {
+            out.append(.log(LogRecord(.info, "request_start", [
+                ("method", .bytes(Array(head.methodBytes))), ("uri", .bytes(Array(head.targetBytes))), ("client", .text(clientText)),
+            ])))
+        }
         let connection: ConnectionOptions
         do {
             connection = try ConnectionOptions.parse(head.fields)
@@ -503,12 +526,13 @@ public struct ConnectionMachine {
             persistent = true
         }
         let bodyPending = head.framing != .none && head.framing != .contentLength(0)
-        var ex = Exchange(method: head.method, host: "", port: 0, startedAt: now, clientVersion: head.version,
-                          clientPersistent: persistent && !clientEOF, upstreamHead: [], requestChunked: head.framing == .chunked)
+        // From here on the exchange is changed in place (`exchange?.field = ...`): a copy out
+        // and back would retain and release every field it holds.
+        exchange = Exchange(method: head.method, host: "", port: 0, startedAt: now, clientVersion: head.version,
+                            clientPersistent: persistent && !clientEOF, upstreamHead: [], requestChunked: head.framing == .chunked)
         // A request without a body is complete with its head (the parser's zero-byte
         // messageComplete that follows is then ignored).
-        ex.requestComplete = !bodyPending
-        exchange = ex
+        exchange?.requestComplete = !bodyPending
         let bytes = head.bytes.span
         switch head.target {
         case .origin, .asterisk:
@@ -531,10 +555,10 @@ public struct ConnectionMachine {
                        bodyPending: true, now: now, into: &out)
                 return
             }
-            ex.host = authority.normalizedHost(in: bytes)
-            ex.port = port
-            ex.isTunnel = true
-            ex.clientPersistent = false
+            exchange?.host = authority.normalizedHost(in: bytes)
+            exchange?.port = port
+            exchange?.isTunnel = true
+            exchange?.clientPersistent = false
         case .absolute(let uriParts):
             guard uriParts.scheme == .http else {
                 refuse(501, "Only http:// URIs can be proxied.", "scheme_not_supported", bodyPending: bodyPending, now: now, into: &out)
@@ -546,16 +570,14 @@ public struct ConnectionMachine {
                        bodyPending: bodyPending, now: now, into: &out)
                 return
             }
-            ex.host = uriParts.authority.normalizedHost(in: bytes)
-            ex.port = uriParts.authority.effectivePort(default: 80)
-            exchange = ex
+            exchange?.host = uriParts.authority.normalizedHost(in: bytes)
+            exchange?.port = uriParts.authority.effectivePort(default: 80)
             phase = .connecting
             if consultCache(head, uri: uriParts, now: now, into: &out) { return }
             buildUpstreamHead(head, uri: uriParts, connection: connection)
             connectForExchange(hadIdleUpstream: hadIdleUpstream, now: now, into: &out)
             return
         }
-        exchange = ex
         phase = .connecting
         connectForExchange(hadIdleUpstream: hadIdleUpstream, now: now, into: &out)
     }
@@ -576,7 +598,7 @@ public struct ConnectionMachine {
             out.append(hadIdleUpstream ? .releaseUpstream : .closeUpstream)
         }
         upstream = .connecting(key: ex.key)
-        out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))])))
+        if logsInfo { out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port)))]))) }
         out.append(.connectUpstream(host: ex.host, port: ex.port, poolAllowed: true))
         arm(.upstreamConnect, config.timeouts.upstreamConnectMs, into: &out)
     }
@@ -708,7 +730,9 @@ public struct ConnectionMachine {
             exchange?.bytesToClient += 5
         }
         exchange?.responseComplete = true
-        out.append(.log(LogRecord(.info, "server_response", [("status", .int(ex.status)), ("bytes", .int(ex.responseBodyBytes))])))
+        if logsInfo {
+            out.append(.log(LogRecord(.info, "server_response", [("status", .int(ex.status)), ("bytes", .int(ex.responseBodyBytes))])))
+        }
         if cacheResponseComplete(now: now, into: &out) { return }
         if ex.requestComplete {
             finishExchange(now: now, into: &out)
@@ -747,7 +771,9 @@ public struct ConnectionMachine {
             exchange?.reusedUpstream = false
             phase = .connecting
             upstream = .connecting(key: ex.key)
-            out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port))), ("retry", .int(1))])))
+            if logsInfo {
+                out.append(.log(LogRecord(.info, "server_connect", [("host", .text(ex.host)), ("port", .int(Int(ex.port))), ("retry", .int(1))])))
+            }
             out.append(.connectUpstream(host: ex.host, port: ex.port, poolAllowed: false))
             arm(.upstreamConnect, config.timeouts.upstreamConnectMs, into: &out)
             return
@@ -765,9 +791,8 @@ public struct ConnectionMachine {
     // MARK: - Completion
 
     private mutating func finishExchange(now: UInt64, into out: inout [ConnectionAction]) {
-        guard let ex = exchange else { return }
+        guard let ex = exchange.take() else { return }
         logComplete(ex, now: now, into: &out)
-        exchange = nil
         if case .connected = upstream, !ex.upstreamPersistent {
             upstream = .none
             out.append(.closeUpstream)
@@ -800,6 +825,7 @@ public struct ConnectionMachine {
         engine.stats.bytesToClients.add(ex.bytesToClient, ordering: .relaxed)
         countCacheStatus(ex.cacheStatus)
         if releasingFill { releaseFill(ex, now: now) }
+        guard logsInfo else { return }
         var fields: [(key: String, value: LogValue)] = [
             ("status", .int(ex.status)), ("bytes", .int(ex.bytesToClient)), ("latency_ms", .int(latency)),
             ("cache", .text(ex.cacheStatus.rawValue)),
@@ -884,4 +910,10 @@ public struct ConnectionMachine {
 final class ParserBox<Parser> {
     var parser: Parser
     init(_ parser: Parser) { self.parser = parser }
+}
+
+extension ConnectionMachine {
+    /// The boxes holding the parsers now, for tests: the same box across the requests of a
+    /// connection means the parser was kept, not copied into a new one.
+    var parserBoxes: (request: AnyObject?, response: AnyObject?) { (requestParserBox, responseParserBox) }
 }
