@@ -710,12 +710,16 @@ final class EventLoop: @unchecked Sendable {
 
     /// Closes the client after draining unread input (a bounded lingering close, so the kernel
     /// does not answer our last response with a reset), drops the upstream and frees the slot.
+    /// The drain is skipped when `needsLingeringDrain` says no input can be waiting.
     private func finish(_ conn: EventConnection) {
         guard !conn.isFinished else { return }
         conn.isFinished = true
-        var drained = 0
-        while drained < Self.lingerDrainBytes, let n = try? Sys.read(conn.clientFD, into: &readBuffer, max: readBuffer.count), n > 0 {
-            drained += n
+        if Self.needsLingeringDrain(socketMayHaveInput: conn.clientReadable || conn.clientHangup,
+                                    inputComplete: conn.machine.clientInputComplete) {
+            var drained = 0
+            while drained < Self.lingerDrainBytes, let n = try? Sys.read(conn.clientFD, into: &readBuffer, max: readBuffer.count), n > 0 {
+                drained += n
+            }
         }
         // With nothing unread, close() ends the connection with a FIN (a shutdown first would
         // only cost a call).
@@ -730,6 +734,16 @@ final class EventLoop: @unchecked Sendable {
         if openCount == 0 { engine.poolGauges.busyWorkers.subtract(1, ordering: .relaxed) }
         live.decrement()
         engine.stats.activeConnections.subtract(1, ordering: .relaxed)
+    }
+
+    /// Whether closing a client socket needs the lingering-close drain first. Not when the last
+    /// read found the socket empty and no readiness was reported since (`socketMayHaveInput`
+    /// false) and the client has sent a complete request with nothing due after it
+    /// (`inputComplete`): then no unread byte is known or expected, and the drain read would
+    /// only return EAGAIN. Bytes a client sends after its complete request in the moment
+    /// since the last `epoll_wait` can still meet the close, as with nginx's default.
+    static func needsLingeringDrain(socketMayHaveInput: Bool, inputComplete: Bool) -> Bool {
+        socketMayHaveInput || !inputComplete
     }
 
     /// Stops accepting and closes every connection that is between requests; the others

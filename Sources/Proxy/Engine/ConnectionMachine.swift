@@ -181,6 +181,16 @@ public struct ConnectionMachine {
     /// True on a keep-alive connection with no request in progress (safe to close on drain).
     public var isBetweenRequests: Bool { phase == .awaitingRequest && !requestStarted && backlog.isEmpty }
 
+    /// True when the client is not expected to send anything more: nothing is buffered, the
+    /// request parser is between messages and no request's body is still due. A driver that
+    /// also knows the client socket had nothing unread at its last read (and has had no
+    /// readiness report since) may close it without a lingering-close drain: the close cannot
+    /// meet unread bytes (and answer them with a reset) unless the client sends after its
+    /// complete request, which it has no reason to (nginx's `lingering_close on` heuristic).
+    public var clientInputComplete: Bool {
+        backlog.isEmpty && (exchange?.requestComplete ?? true) && requestParser.isBetweenMessages
+    }
+
     /// True when the current exchange, sent on a reused upstream connection that then fails
     /// before any answer, would be retried once on a new connection (`upstreamLost`): an
     /// idempotent request without a body, complete, not retried yet. A driver that cannot rule
