@@ -47,6 +47,11 @@ public struct RequestParser: Sendable {
     /// True when no byte of a further request has been received.
     public var isIdle: Bool { core.isIdle(headBytes: head.fields.bytes.count) }
 
+    /// True when the last request is complete and no byte of a further one was received: idle,
+    /// or at the end of a message whose `.messageComplete` the next call reports (a request
+    /// without a body ends with its head).
+    public var isBetweenMessages: Bool { core.phase == .messageEnd || isIdle }
+
     /// Offset in the stream where the error was detected, once the parser has failed.
     public var errorOffset: UInt64? { core.errorOffset }
 

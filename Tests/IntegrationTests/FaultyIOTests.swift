@@ -104,11 +104,17 @@ struct FaultyIOTests {
         #expect(outcome.failures.isEmpty, "\(tag): \(outcome.failures.prefix(5))")
         #expect(outcome.responses == clients * 2, "\(tag)")
 
-        // The shim really injected every kind of fault (counts written at the proxy's exit).
+        // The shim really injected every kind of fault (counts written at the proxy's exit):
+        // each kind at least half its expected share (`rate` / 3 of the socket calls; a driver
+        // that makes fewer calls per request gets fewer faults, not a weaker run), over a run
+        // of some hundreds of calls.
         h.finish()
         let counts = FaultyIOShim.counts(faultLog)
-        #expect((counts["eintr"] ?? 0) > 100 && (counts["eagain"] ?? 0) > 100 && (counts["short"] ?? 0) > 100,
-                "\(tag): faults injected \(counts)")
+        let calls = counts["calls"] ?? 0
+        let floor = Int(Double(calls) * Self.rate / 6)
+        #expect(calls > 500, "\(tag): faults injected \(counts)")
+        #expect((counts["eintr"] ?? 0) > floor && (counts["eagain"] ?? 0) > floor && (counts["short"] ?? 0) > floor,
+                "\(tag): faults injected \(counts), each kind above \(floor)")
     }
 
     @Test("503 rejections at capacity arrive whole when sends may be short or EAGAIN",

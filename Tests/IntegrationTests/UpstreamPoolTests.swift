@@ -4,13 +4,21 @@ import Testing
 import Glibc
 #endif
 
-/// The shared pool of idle origin connections, end to end.
+/// The pool of idle origin connections, end to end. The epoll driver keeps one per event loop
+/// (a client reuses what earlier clients of its loop left), so the tests that follow one
+/// connection from a client to the next run it with one loop (`oneLoop`); the caps hold for
+/// the process whatever the loop count.
 @Suite("Upstream connection pool")
 struct UpstreamPoolTests {
+    /// `-t 1` for epoll: one event loop, hence one pool, whichever loop a client lands on.
+    static func oneLoop(_ model: String) -> [String] {
+        model == "epoll" ? ["-t", "1"] : []
+    }
+
     @Test("A new client connection reuses the origin connection an earlier client left idle", arguments: Harness.models)
     func reuseAcrossClients(model: String) throws {
         guard model != "fork" else { return } // a child's pool ends with its one connection
-        let h = try Harness(model: model)
+        let h = try Harness(model: model, options: Self.oneLoop(model))
         defer { h.finish() }
         for i in 0..<3 {
             let result = try h.curl("/fixed/\(1000 + i)")
@@ -56,7 +64,7 @@ struct UpstreamPoolTests {
     @Test("--upstream-keepalive 1: a second idle connection to the origin closes the older one (closed_pool_full)",
           arguments: ["thread", "epoll"])
     func perHostCap(model: String) throws {
-        let h = try Harness(model: model, options: ["--upstream-keepalive", "1"])
+        let h = try Harness(model: model, options: ["--upstream-keepalive", "1"] + Self.oneLoop(model))
         defer { h.finish() }
         // Two clients at once hold two origin connections; each is parked when its client leaves.
         let clients = [try h.connect(), try h.connect()]
@@ -80,7 +88,7 @@ struct UpstreamPoolTests {
     @Test("--upstream-keepalive-total 1: with one connection parked, an idle one to another origin is closed (closed_pool_full)",
           arguments: ["thread", "epoll"])
     func totalCap(model: String) throws {
-        let h = try Harness(model: model, options: ["--upstream-keepalive-total", "1"])
+        let h = try Harness(model: model, options: ["--upstream-keepalive-total", "1"] + Self.oneLoop(model))
         defer { h.finish() }
         #expect(try h.curl("/fixed/10").succeeded)
         _ = try Self.poolStats(h) { $0["idle"] == 1 }
@@ -114,7 +122,7 @@ struct UpstreamPoolTests {
     @Test("A GET that fails on a pooled connection before any answer is retried once, on a new connection even with another one pooled; failing again it gets 502",
           arguments: ["thread", "epoll"])
     func retryGoesToANewConnectionOnce(model: String) throws {
-        let h = try Harness(model: model)
+        let h = try Harness(model: model, options: Self.oneLoop(model))
         defer { h.finish() }
         // Two clients at once leave two origin connections in the pool.
         let clients = [try h.connect(), try h.connect()]
@@ -136,6 +144,40 @@ struct UpstreamPoolTests {
         #expect(last?.fields["upstream"] == "new", "\(String(describing: last))")
         let pool = try Self.poolStats(h) { $0["idle"] == 1 }
         #expect(pool["idle"] == 1 && pool["reused"] == 1 && pool["new_connections"] == 3, "\(model): \(pool)")
+    }
+
+    @Test("epoll: a parked connection the origin closes is noticed by its loop with no request to reuse it (closed_by_origin, idle 0)")
+    func parkedConnectionClosedByOriginIsNoticed() throws {
+        // Idle timeout far away: only the origin's close can empty the pool.
+        let h = try Harness(model: "epoll", options: ["-t", "1", "--upstream-idle-timeout", "600000"])
+        defer { h.finish() }
+        #expect(try h.curl("/fixed/10?idle-close=1000").succeeded)
+        let parked = try Self.poolStats(h) { $0["idle"] == 1 }
+        #expect(parked["idle"] == 1 && parked["closed_by_origin"] == 0, "\(parked)")
+        // The origin closes its side 1 s later; nothing is sent through the proxy meanwhile.
+        let pool = try Self.poolStats(h) { $0["closed_by_origin"] == 1 }
+        #expect(pool["closed_by_origin"] == 1 && pool["idle"] == 0 && pool["closed_idle_timeout"] == 0, "\(pool)")
+        // The next request opens a new connection and leaves it parked in turn.
+        #expect(try h.curl("/fixed/20").succeeded)
+        #expect(h.proxy.waitForLog { $0.components(separatedBy: " upstream=").count - 1 >= 2 }, "admin requests log no upstream")
+        #expect(h.proxy.records("request_complete").compactMap { $0.fields["upstream"] } == ["new", "new"])
+        #expect(try h.origin.connectionCount == 2)
+    }
+
+    @Test("epoll with two loops: --upstream-keepalive 1 holds for the process; each further idle connection is closed (closed_pool_full)")
+    func capsHoldAcrossLoops() throws {
+        let h = try Harness(model: "epoll", options: ["-t", "2", "--upstream-keepalive", "1"])
+        defer { h.finish() }
+        // Four clients at once hold four origin connections, on whichever loops they land.
+        let clients = try (0..<4).map { _ in try h.connect() }
+        for client in clients {
+            try client.send(h.get("/fixed/10"))
+            #expect(try HTTPReader(client).next().status == 200)
+        }
+        #expect(try h.origin.connectionCount == 4)
+        for client in clients { client.close() }
+        let pool = try Self.poolStats(h) { $0["closed_pool_full"] == 3 }
+        #expect(pool["closed_pool_full"] == 3 && pool["idle"] == 1, "\(pool)")
     }
 
     @Test("--upstream-keepalive 0 turns the pool off", arguments: ["pool", "epoll"])

@@ -47,11 +47,13 @@ public struct ProxyConfiguration: Sendable {
     /// Accepted connections waiting for a pool worker. Full: 503 with Retry-After. Default 128.
     public var queueCapacity: Int = 128
     /// Idle keep-alive connections kept per origin (host:port) for reuse by any client
-    /// connection (`--upstream-keepalive`; 0 turns the pool off). Default 64, as many as the
+    /// connection (`--upstream-keepalive`; 0 turns the pool off); with epoll, by any client
+    /// connection of the same event loop, the cap holding over all loops. Default 64, as many as the
     /// concurrent requests one busy origin typically sees: with 8, 32 clients that each close
     /// after one request opened a new origin connection for 65% of their requests.
     public var upstreamIdlePerHost: Int = 64
-    /// Idle origin connections kept in all (`--upstream-keepalive-total`). Default 256.
+    /// Idle origin connections kept in all (`--upstream-keepalive-total`), per process (with
+    /// epoll, over all loops). Default 256.
     public var upstreamIdleTotal: Int = 256
     /// Ports a CONNECT tunnel may reach (`--connect-ports`); others get 403. Default 443 only,
     /// as Squid's SSL_ports.

@@ -9,10 +9,12 @@ struct EpollDriver: Driver {
         let running = AtomicCounter()
         let count = max(1, engine.config.threads)
         var loops: [EventLoop] = []
+        // The caps on idle origin connections hold for the process; each loop keeps its own.
+        let budget = UpstreamIdleBudget(config: engine.config)
         for i in 1...count {
             let name = "loop-\(i)"
             do {
-                let loop = try EventLoop(name: name, engine: engine, logger: logger, listeners: listener.fds, live: live)
+                let loop = try EventLoop(name: name, engine: engine, logger: logger, listeners: listener.fds, live: live, budget: budget)
                 running.increment()
                 if OSThread.spawn(name: name, {
                     engine.sandbox.enter(.worker)

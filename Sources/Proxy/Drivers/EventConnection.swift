@@ -23,6 +23,9 @@ final class EventConnection {
     var machine: ConnectionMachine
 
     var upstreamFD: Int32 = -1
+    /// The socket's index in the loop's `UpstreamSocketTable` (its epoll token's slot); -1 with
+    /// no socket.
+    var upstreamIndex = -1
     /// The origin (`host:port`) of `upstreamFD`, for returning it to the pool.
     var upstreamKey = ""
     var upstreamSerial: UInt32 = 0

@@ -23,6 +23,12 @@ import Glibc
 /// - Fairness: a connection gets at most `readsPerTurn` reads per turn; one with more to do
 ///   is queued and served again after the others.
 /// - Name resolution goes to the `ResolverPool`; answers come back through `mailbox`.
+/// - Origin connections: each upstream socket has an entry in `upstreams` whose index its
+///   epoll token carries. An idle reusable one is parked in the loop's own `upstreamPool`
+///   and stays registered for readability under the same token, so parking and reusing it
+///   change no registration; an origin that closes a parked connection makes it readable,
+///   and the loop closes it then (`closed_by_origin`). The caps are process-wide, through
+///   the `UpstreamIdleBudget` the driver's loops share.
 ///
 /// The loop object is created on the driver's thread and used only by its own thread after
 /// `run()` starts, except `mailbox` and `wake`, which are thread-safe.
@@ -59,6 +65,9 @@ final class EventLoop: @unchecked Sendable {
     private let live: AtomicCounter
 
     private var connections: [EventConnection?] = []
+    /// Every open upstream socket of the loop: of a connection, or parked in `upstreamPool`.
+    private var upstreams = UpstreamSocketTable()
+    private var upstreamPool: LoopUpstreamPool
     private var freeSlots: [Int] = []
     private var openCount = 0
     private var serial: UInt32 = 0
@@ -77,11 +86,14 @@ final class EventLoop: @unchecked Sendable {
     private var sweeps: UInt64 = 0
     private var nextSweepAt: UInt64 = 0
 
-    init(name: String, engine: EngineContext, logger: Logger, listeners: [Int32], live: AtomicCounter) throws(SystemError) {
+    /// `budget`: the idle origin connection caps, shared by the driver's loops.
+    init(name: String, engine: EngineContext, logger: Logger, listeners: [Int32], live: AtomicCounter,
+         budget: UpstreamIdleBudget) throws(SystemError) {
         self.name = name
         self.engine = engine
         self.listeners = listeners
         self.live = live
+        upstreamPool = LoopUpstreamPool(budget: budget, idleMs: engine.config.timeouts.upstreamIdleMs, stats: engine.stats)
         log = LogBuffer(logger: logger, thread: name)
         epoll = try Epoll.create()
         do {
@@ -98,6 +110,7 @@ final class EventLoop: @unchecked Sendable {
     /// Serves connections until shutdown is requested and every connection has finished.
     func run() {
         defer {
+            upstreamPool.closeAllOnExit { upstreams.remove($0) }
             log.flush()
             epoll.close()
             wake.close()
@@ -172,8 +185,12 @@ final class EventLoop: @unchecked Sendable {
             if events.contains(.writable) { conn.clientWritable = true }
             pump(conn)
         case .upstream:
-            guard slot < connections.count, let conn = connections[slot], conn.upstreamFD >= 0,
-                  conn.upstreamSerial == tokenSerial else { return }
+            guard let entry = upstreams[slot], entry.serial == tokenSerial else { return }
+            guard case .connection(let owner) = entry.owner else {
+                if case .parked(let key) = entry.owner { parkedReadable(index: slot, fd: entry.fd, key: key) }
+                return
+            }
+            guard owner < connections.count, let conn = connections[owner], conn.upstreamIndex == slot else { return }
             if case .connecting = conn.upstreamState {
                 if !events.isDisjoint(with: [.writable, .hangup, .error]) { finishConnect(conn) }
             } else {
@@ -355,7 +372,7 @@ final class EventLoop: @unchecked Sendable {
         if !conn.toUpstream.isEmpty { upstream.insert(.writable) }
         if upstream != conn.upstreamInterest {
             do {
-                try epoll.modify(conn.upstreamFD, upstream, token: Self.token(.upstream, slot: conn.slot, serial: conn.upstreamSerial))
+                try epoll.modify(conn.upstreamFD, upstream, token: Self.token(.upstream, slot: conn.upstreamIndex, serial: conn.upstreamSerial))
                 conn.upstreamInterest = upstream
             } catch {
                 log.log(LogRecord(.error, "register_failed", [("error", .text(error.description))]))
@@ -471,7 +488,7 @@ final class EventLoop: @unchecked Sendable {
         // Freed chunks stay in the allocator (and in RSS) unless handed back; after a burst
         // went idle, hand them back once.
         if released >= Self.trimAfterReleases { Sys.releaseFreeMemory() }
-        engine.upstreamPool.maintain(now: now)
+        upstreamPool.closeExpired(now: now) { upstreams.remove($0) }
     }
 
     private func serveQueued() {
@@ -510,20 +527,19 @@ final class EventLoop: @unchecked Sendable {
     private func startConnect(_ conn: EventConnection, host: String, port: UInt16, poolAllowed: Bool, into out: inout [ConnectionAction]) {
         closeUpstream(conn)
         conn.upstreamKey = "\(host):\(port)"
-        if poolAllowed, let pooled = engine.upstreamPool.take(key: conn.upstreamKey, now: Sys.monotonicNanoseconds()) {
-            let serial = nextSerial()
-            do {
-                try epoll.add(pooled, .readable, token: Self.token(.upstream, slot: conn.slot, serial: serial))
-                conn.upstreamFD = pooled
-                conn.upstreamSerial = serial
-                conn.upstreamInterest = .readable
-                conn.upstreamState = .connected
-                conn.upstreamWritable = true
-                conn.machine.upstreamConnected(reused: true, now: Sys.monotonicNanoseconds(), into: &out)
-                return
-            } catch {
-                Sys.close(pooled)
-            }
+        if poolAllowed, let pooled = takePooled(key: conn.upstreamKey, checkLiveness: !conn.machine.retriesFailedReuse),
+           let entry = upstreams[pooled.index] {
+            // Registered for readability under its index all along: nothing to change.
+            upstreams.setOwner(pooled.index, .connection(slot: conn.slot))
+            conn.upstreamFD = pooled.fd
+            conn.upstreamIndex = pooled.index
+            conn.upstreamSerial = entry.serial
+            conn.upstreamInterest = .readable
+            conn.upstreamState = .connected
+            conn.upstreamReadable = false
+            conn.upstreamWritable = true
+            conn.machine.upstreamConnected(reused: true, now: Sys.monotonicNanoseconds(), into: &out)
+            return
         }
         if let answer = engine.resolver.immediate(host: host, port: port) {
             connect(conn, answer: answer, into: &out)
@@ -540,6 +556,30 @@ final class EventLoop: @unchecked Sendable {
             conn.upstreamState = .none
             conn.machine.upstreamFailed(.resolve("resolver queue full"), now: Sys.monotonicNanoseconds(), into: &out)
         }
+    }
+
+    /// A parked connection to `key` for reuse, or nil. With `checkLiveness` (a request that
+    /// would not be retried if the connection turned out dead) each candidate is first checked
+    /// with a peek, since an origin's close that arrived after the last `epoll_wait` is not
+    /// known yet; otherwise a dead one fails the request's first write or read, which the
+    /// machine retries once on a new connection.
+    private func takePooled(key: String, checkLiveness: Bool) -> (index: Int, fd: Int32)? {
+        let now = Sys.monotonicNanoseconds()
+        while let pooled = upstreamPool.take(key: key, now: now, free: { upstreams.remove($0) }) {
+            if !checkLiveness || Sys.isQuietAndOpen(pooled.fd) { return pooled }
+            Sys.close(pooled.fd)
+            upstreams.remove(pooled.index)
+            engine.stats.upstreamClosedByOrigin.add(1, ordering: .relaxed)
+        }
+        return nil
+    }
+
+    /// A parked connection was reported readable (or hung up). The report may predate the
+    /// connection's parking within the same batch of events (its last owner read what it
+    /// announced), so a quiet, open connection stays; any other is closed and counted.
+    private func parkedReadable(index: Int, fd: Int32, key: String) {
+        if Sys.isQuietAndOpen(fd) { return }
+        upstreamPool.originClosed(index: index, key: key) { upstreams.remove($0) }
     }
 
     private func deliverResolverAnswers() {
@@ -576,13 +616,16 @@ final class EventLoop: @unchecked Sendable {
             do throws(SystemError) {
                 let (fd, inProgress) = try Socket.startConnect(to: addresses[next])
                 let serial = nextSerial()
+                let index = upstreams.add(fd: fd, serial: serial, owner: .connection(slot: conn.slot))
                 do {
-                    try epoll.add(fd, .writable, token: Self.token(.upstream, slot: conn.slot, serial: serial))
+                    try epoll.add(fd, .writable, token: Self.token(.upstream, slot: index, serial: serial))
                 } catch {
                     Sys.close(fd)
+                    upstreams.remove(index)
                     throw error
                 }
                 conn.upstreamFD = fd
+                conn.upstreamIndex = index
                 conn.upstreamSerial = serial
                 conn.upstreamInterest = .writable
                 conn.upstreamReadable = false
@@ -612,29 +655,47 @@ final class EventLoop: @unchecked Sendable {
             conn.machine.upstreamConnected(now: Sys.monotonicNanoseconds(), into: &out)
         } else {
             Sys.close(conn.upstreamFD)
+            upstreams.remove(conn.upstreamIndex)
             conn.upstreamFD = -1
+            conn.upstreamIndex = -1
             tryNextAddress(conn, lastError: SystemError(call: "connect", errno: error).message, into: &out)
         }
         perform(conn, &out)
         scratch = out
     }
 
-    /// Hands an idle, reusable upstream connection to the pool (unwatched while it waits).
+    /// Hands an idle, reusable upstream connection to the loop's pool. It stays registered
+    /// under its token, for readability only (one `epoll_ctl` if it was registered otherwise),
+    /// so that the origin closing it is noticed.
     private func releaseUpstream(_ conn: EventConnection) {
-        guard conn.upstreamFD >= 0, conn.isUpstreamConnected, conn.toUpstream.isEmpty else {
+        guard conn.upstreamFD >= 0, conn.isUpstreamConnected, conn.toUpstream.isEmpty, upstreamPool.isEnabled,
+              let entry = upstreams[conn.upstreamIndex] else {
             closeUpstream(conn)
             return
         }
-        epoll.remove(conn.upstreamFD)
-        engine.upstreamPool.put(conn.upstreamFD, key: conn.upstreamKey, now: Sys.monotonicNanoseconds())
+        if conn.upstreamInterest != .readable {
+            do {
+                try epoll.modify(conn.upstreamFD, .readable, token: Self.token(.upstream, slot: conn.upstreamIndex, serial: entry.serial))
+            } catch {
+                closeUpstream(conn)
+                return
+            }
+        }
+        upstreams.setOwner(conn.upstreamIndex, .parked(key: conn.upstreamKey))
+        upstreamPool.park(index: conn.upstreamIndex, fd: conn.upstreamFD, key: conn.upstreamKey, now: Sys.monotonicNanoseconds()) {
+            upstreams.remove($0)
+        }
         conn.upstreamFD = -1
+        conn.upstreamIndex = -1
         closeUpstream(conn)
     }
 
     private func closeUpstream(_ conn: EventConnection) {
         if conn.upstreamFD >= 0 {
             Sys.close(conn.upstreamFD) // also removes it from the epoll set
+            upstreams.remove(conn.upstreamIndex)
             conn.upstreamFD = -1
+            conn.upstreamIndex = -1
         }
         conn.upstreamState = .none
         conn.upstreamInterest = []
@@ -649,12 +710,16 @@ final class EventLoop: @unchecked Sendable {
 
     /// Closes the client after draining unread input (a bounded lingering close, so the kernel
     /// does not answer our last response with a reset), drops the upstream and frees the slot.
+    /// The drain is skipped when `needsLingeringDrain` says no input can be waiting.
     private func finish(_ conn: EventConnection) {
         guard !conn.isFinished else { return }
         conn.isFinished = true
-        var drained = 0
-        while drained < Self.lingerDrainBytes, let n = try? Sys.read(conn.clientFD, into: &readBuffer, max: readBuffer.count), n > 0 {
-            drained += n
+        if Self.needsLingeringDrain(socketMayHaveInput: conn.clientReadable || conn.clientHangup,
+                                    inputComplete: conn.machine.clientInputComplete) {
+            var drained = 0
+            while drained < Self.lingerDrainBytes, let n = try? Sys.read(conn.clientFD, into: &readBuffer, max: readBuffer.count), n > 0 {
+                drained += n
+            }
         }
         // With nothing unread, close() ends the connection with a FIN (a shutdown first would
         // only cost a call).
@@ -669,6 +734,16 @@ final class EventLoop: @unchecked Sendable {
         if openCount == 0 { engine.poolGauges.busyWorkers.subtract(1, ordering: .relaxed) }
         live.decrement()
         engine.stats.activeConnections.subtract(1, ordering: .relaxed)
+    }
+
+    /// Whether closing a client socket needs the lingering-close drain first. Not when the last
+    /// read found the socket empty and no readiness was reported since (`socketMayHaveInput`
+    /// false) and the client has sent a complete request with nothing due after it
+    /// (`inputComplete`): then no unread byte is known or expected, and the drain read would
+    /// only return EAGAIN. Bytes a client sends after its complete request in the moment
+    /// since the last `epoll_wait` can still meet the close, as with nginx's default.
+    static func needsLingeringDrain(socketMayHaveInput: Bool, inputComplete: Bool) -> Bool {
+        socketMayHaveInput || !inputComplete
     }
 
     /// Stops accepting and closes every connection that is between requests; the others

@@ -203,6 +203,31 @@ public struct ConnectionMachine {
     /// True on a keep-alive connection with no request in progress (safe to close on drain).
     public var isBetweenRequests: Bool { phase == .awaitingRequest && !requestStarted && backlog.isEmpty }
 
+    /// True when the client is not expected to send anything more: nothing is buffered, the
+    /// request parser is between messages and no request's body is still due. A driver that
+    /// also knows the client socket had nothing unread at its last read (and has had no
+    /// readiness report since) may close it without a lingering-close drain: the close cannot
+    /// meet unread bytes (and answer them with a reset) unless the client sends after its
+    /// complete request, which it has no reason to (nginx's `lingering_close on` heuristic).
+    public var clientInputComplete: Bool {
+        backlog.isEmpty && (exchange?.requestComplete ?? true) && requestParser.isBetweenMessages
+    }
+
+    /// True when the current exchange, sent on a reused upstream connection that then fails
+    /// before any answer, would be retried once on a new connection (`upstreamLost`): an
+    /// idempotent request without a body, complete, not retried yet. A driver that cannot rule
+    /// out that a pooled connection was closed by its origin a moment ago checks the
+    /// connection before reuse only when this is false (the epoll loop's pool).
+    public var retriesFailedReuse: Bool {
+        guard let ex = exchange else { return false }
+        return Self.mayRetry(ex)
+    }
+
+    /// The request-side half of the retry rule, shared by `retriesFailedReuse` and `upstreamLost`.
+    private static func mayRetry(_ ex: Exchange) -> Bool {
+        !ex.retried && ex.method.isIdempotent && ex.requestBodyBytes == 0 && ex.requestComplete
+    }
+
     // MARK: - Events
 
     /// A client connection was accepted. Checks access and arms the head timer.
@@ -763,8 +788,7 @@ public struct ConnectionMachine {
         guard let ex = exchange else { return }
         upstream = .none
         out.append(.closeUpstream)
-        if ex.reusedUpstream && !ex.retried && !ex.responseHeadSent && responseParser.isIdle
-            && ex.method.isIdempotent && ex.requestBodyBytes == 0 && ex.requestComplete {
+        if ex.reusedUpstream && !ex.responseHeadSent && responseParser.isIdle && Self.mayRetry(ex) {
             // A reused connection the origin had already closed: retry once, on a new
             // connection (another pooled one may be just as stale, and would not be retried).
             exchange?.retried = true
