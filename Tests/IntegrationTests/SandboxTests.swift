@@ -77,6 +77,24 @@ struct SandboxTests {
         #expect(final?.fields["sandbox_installs"] == String(Self.expectedInstalls[model] ?? -1), "\(final?.fields ?? [:])")
     }
 
+    /// A stopped thread's interrupted wait (futex, poll, nanosleep) is resumed by the kernel
+    /// with `restart_syscall` after SIGCONT; a policy without it killed the proxy on the first
+    /// SIGSTOP/SIGCONT (job control, a debugger attaching).
+    @Test("Stopped and continued (SIGSTOP, SIGCONT) under the enforced sandbox: the proxy serves on", arguments: Harness.models)
+    func stopAndContinue(model: String) throws {
+        let h = try Harness(model: model)
+        defer { h.finish() }
+        #expect(try h.curl("/fixed/10").succeeded)
+        for _ in 0..<2 {
+            h.proxy.child.send(SIGSTOP)
+            usleep(300_000)
+            h.proxy.child.send(SIGCONT)
+            usleep(300_000)
+        }
+        #expect(try h.curl("/fixed/10").succeeded, "\(h.proxy.log.suffix(1500))")
+        #expect(!h.proxy.log.contains("sandbox_violation"), "\(h.proxy.log.suffix(1500))")
+    }
+
     @Test("--sandbox off installs nothing", arguments: ["pool", "fork"])
     func off(model: String) throws {
         let h = try Harness(model: model, options: ["--sandbox", "off"])

@@ -163,6 +163,7 @@ extension SyscallRule {
         .allow("write", "log lines to stderr; an eventfd wake-up"),
         .allow("clock_gettime", "time stamps and deadlines (when the vDSO falls back to the kernel)"),
         .allow("clock_nanosleep", "short sleeps while draining (nanosleep)"),
+        .allow("restart_syscall", "the kernel resumes an interrupted wait (futex, poll, nanosleep) with it after the process was stopped and continued (SIGSTOP/SIGCONT, a debugger attaching)"),
         .allow("close", "ends connections"),
         .allow("gettid", "the C library's thread bookkeeping (locks, thread start)"),
         .allow("getsockopt", when: .equal(2, LinuxABI.SO_TYPE),
