@@ -43,6 +43,20 @@ import Proxy
         #expect(usageError(["--loop-read-buffer", "2097152"]) != nil, "above 1 MiB")
     }
 
+    @Test func notSentLowWaterOption() throws {
+        #expect(try config([]).notSentLowWaterBytes == 32_768)
+        #expect(try config(["--notsent-lowat", "0"]).notSentLowWaterBytes == 0, "0: the kernel's default")
+        #expect(try config(["--notsent-lowat=131072"]).notSentLowWaterBytes == 131_072)
+        #expect(usageError(["--notsent-lowat", "-1"]) != nil)
+        #expect(usageError(["--notsent-lowat", "16777217"]) != nil, "above 16 MiB")
+        #expect(usageError(["--notsent-lowat", "32k"]) != nil, "bytes, as a number")
+        // Only epoll's sockets get it; a blocked thread would be woken once per mark.
+        #expect(try config(["-c", "epoll"]).effectiveNotSentLowWaterBytes == 32_768)
+        for model in ["iterative", "fork", "thread", "pool"] {
+            #expect(try config(["-c", model, "--notsent-lowat", "65536"]).effectiveNotSentLowWaterBytes == 0, "\(model)")
+        }
+    }
+
     @Test func specShortOptionsAndLongForms() throws {
         let short = try config(["-p", "9000", "-c", "thread", "-t", "8", "-m", "50", "-v"])
         let long = try config(["--port", "9000", "--concurrency=thread", "--threads", "8", "--cache-mb", "50", "--verbose"])

@@ -65,6 +65,8 @@ public enum CommandLine {
           --upstream-idle-timeout MS Close a pooled origin connection idle this long (default 60000)
           --loop-read-buffer BYTES   epoll: bytes read at once into the loop's one buffer; also the most a
                                      connection buffers per direction (default 65536)
+          --notsent-lowat BYTES      epoll: unsent bytes queued per socket before writes come up short
+                                     (TCP_NOTSENT_LOWAT), 0 = kernel default, no limit (default 32768)
           --max-request-line BYTES   Request line limit, 414 above (default 8192)
           --max-header-line BYTES    One header line limit, 431 above (default 8192)
           --max-headers N            Header field count limit, 431 above (default 100)
@@ -206,6 +208,7 @@ public enum CommandLine {
             case "--upstream-keepalive": config.upstreamIdlePerHost = try number(option, try next(), 0...10_000)
             case "--upstream-keepalive-total": config.upstreamIdleTotal = try number(option, try next(), 0...1_000_000)
             case "--loop-read-buffer": config.loopReadBytes = try number(option, try next(), 4096...1_048_576)
+            case "--notsent-lowat": config.notSentLowWaterBytes = try number(option, try next(), 0...16_777_216)
             case "--upstream-idle-timeout": config.timeouts.upstreamIdleMs = try number(option, try next(), 1...86_400_000)
             case "--tunnel-idle-timeout": config.timeouts.tunnelIdleMs = try number(option, try next(), 1...86_400_000)
             case "--connect-ports":

@@ -66,6 +66,20 @@ public struct ProxyConfiguration: Sendable {
     /// per direction while the other side cannot take them. Default 64 KiB: a quarter of the
     /// reads of 16 KiB on large bodies.
     public var loopReadBytes: Int = 64 * 1024
+    /// epoll: unsent bytes the kernel may queue on a client or origin socket before a write
+    /// comes up short (TCP_NOTSENT_LOWAT, `--notsent-lowat`); 0 leaves the kernel's default (no
+    /// limit). Default 32 KiB. Without a limit a fast origin's body goes at once into the client
+    /// socket's send buffer (autotuned to megabytes), and the kernel sends it on whenever the
+    /// client's acknowledgements open the window, on the client's core; with the limit the
+    /// event loop reads the origin at the client's pace (a side is read only while the other's
+    /// queue is empty) and the bytes leave in the loop's own send. It also bounds kernel memory
+    /// per connection. It does not bound bytes in flight, so long fat paths keep their speed.
+    public var notSentLowWaterBytes: Int = 32 * 1024
+    /// The TCP_NOTSENT_LOWAT the model's sockets get: `notSentLowWaterBytes` with epoll, none
+    /// (0) with the blocking drivers, where a thread blocked in send would be woken once per
+    /// mark (that cost pool and thread 16 % to 36 % of their 1 MiB requests per second with a
+    /// new connection per request; docs/BENCHMARKS.md).
+    public var effectiveNotSentLowWaterBytes: Int { model == .epoll ? notSentLowWaterBytes : 0 }
     /// Log lines buffered before new ones are dropped (and counted). Default 8192.
     public var logBufferLines: Int = 8192
     /// The seccomp sandbox (`--sandbox`). Default enforce.

@@ -257,7 +257,7 @@ final class BlockingConnection {
             let address = state.addresses[state.next]
             connecting?.next += 1
             do {
-                let (fd, inProgress) = try Socket.startConnect(to: address)
+                let (fd, inProgress) = try Socket.startConnect(to: address, notSentLowWater: engine.config.effectiveNotSentLowWaterBytes)
                 upstreamFD = fd
                 if !inProgress {
                     connecting = nil

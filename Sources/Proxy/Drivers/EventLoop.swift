@@ -614,7 +614,7 @@ final class EventLoop: @unchecked Sendable {
         while case .connecting(let addresses, let next) = conn.upstreamState, next < addresses.count {
             conn.upstreamState = .connecting(addresses: addresses, next: next + 1)
             do throws(SystemError) {
-                let (fd, inProgress) = try Socket.startConnect(to: addresses[next])
+                let (fd, inProgress) = try Socket.startConnect(to: addresses[next], notSentLowWater: engine.config.effectiveNotSentLowWaterBytes)
                 let serial = nextSerial()
                 let index = upstreams.add(fd: fd, serial: serial, owner: .connection(slot: conn.slot))
                 do {

@@ -25,7 +25,7 @@ public final class Listener {
                 guard let address = SocketAddress(numericHost: text, port: config.port) else {
                     throw SystemError(call: "listen address \(text)", errno: EINVAL)
                 }
-                fds.append(try Socket.listen(on: address))
+                fds.append(try Socket.listen(on: address, notSentLowWater: config.effectiveNotSentLowWaterBytes))
                 addresses.append(address)
             }
         } catch {

@@ -185,7 +185,6 @@ extension SyscallRule {
         .allow("sendto", "a 503 answer when over a limit"),
         .allow("recvfrom", "drains a rejected client's request before closing"),
         .allow("shutdown", "half-closes a rejected connection"),
-        .allow("setsockopt", "TCP_NODELAY on accepted client sockets"),
         .allow("fcntl", when: .equal(1, LinuxABI.F_GETFL), "reads a socket's flags"),
         .allow("fcntl", when: .equal(1, LinuxABI.F_SETFL), "makes a socket non-blocking"),
     ]
@@ -201,7 +200,7 @@ extension SyscallRule {
         .allow("socket", when: .equal(0, LinuxABI.AF_INET6), "an origin connection over IPv6"),
         .allow("connect", "connects to an origin"),
         .allow("getsockopt", when: .equal(2, LinuxABI.SO_ERROR), "the result of a non-blocking connect (SO_ERROR)"),
-        .allow("setsockopt", "TCP_NODELAY on client and origin sockets"),
+        .allow("setsockopt", "TCP_NODELAY and TCP_NOTSENT_LOWAT on origin sockets (accepted client sockets inherit them from the listener)"),
         .allow("fcntl", when: .equal(1, LinuxABI.F_GETFL), "reads a socket's flags"),
         .allow("fcntl", when: .equal(1, LinuxABI.F_SETFL), "makes an origin socket non-blocking"),
         .allow("shutdown", "passes a half-close on through a CONNECT tunnel"),
