@@ -1,4 +1,4 @@
-// Pointer code of the socket-tuning tests, fenced here: reading a socket's options and port.
+// Pointer code of the socket tests, fenced here: reading a socket's options, port and TCP counters.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,5 +19,16 @@ enum SocketOptions {
             unsafe p.withMemoryRebound(to: sockaddr.self, capacity: 1) { unsafe getsockname(fd, $0, &length) }
         }
         return rc == 0 ? UInt16(bigEndian: address.sin_port) : nil
+    }
+
+    /// TCP segments the socket has sent, SYN and FIN included (`tcpi_segs_out` of Linux's
+    /// `struct tcp_info`, at byte 136 since Linux 4.2; the layout only grows at its end).
+    /// nil if the kernel's answer is too short to hold it.
+    static func segmentsSent(_ fd: Int32) -> UInt32? {
+        var info = [UInt8](repeating: 0, count: 256)
+        var length = socklen_t(info.count)
+        let rc = unsafe info.withUnsafeMutableBytes { unsafe getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, $0.baseAddress, &length) }
+        guard rc == 0, length >= 140 else { return nil }
+        return unsafe info.withUnsafeBytes { unsafe $0.loadUnaligned(fromByteOffset: 136, as: UInt32.self) }
     }
 }

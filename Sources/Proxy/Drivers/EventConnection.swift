@@ -39,6 +39,13 @@ final class EventConnection {
     /// EPOLLERR or EPOLLHUP on the client: read once even if the machine wants no bytes, so the
     /// failure is reported.
     var clientHangup = false
+    /// Set by the first read of the client socket. Until then its input is unknown: a
+    /// connection answered at once (403 for a client outside `--allow`, 503) most likely has
+    /// its request waiting unread.
+    var clientWasRead = false
+    /// Whether unread client bytes may be waiting: never read yet, readiness reported since
+    /// the last read, or an error or hang-up to report.
+    var clientMayHaveInput: Bool { clientReadable || clientHangup || !clientWasRead }
     var upstreamReadable = false
     var upstreamWritable = false
 

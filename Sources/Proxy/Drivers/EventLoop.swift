@@ -392,7 +392,14 @@ final class EventLoop: @unchecked Sendable {
             }
         }
         if !conn.toClient.isEmpty && conn.clientWritable {
-            switch conn.toClient.flush(to: conn.clientFD) {
+            // A connection that closes once this queue drains sends its last segment with the
+            // FIN (`move` calls `finish` right after a drained flush). Not when the close must
+            // first drain unread input: if that drain gave up, close() would reset the
+            // connection, and a held segment would be lost with it.
+            let closeFollows = conn.closeRequested
+                && !Self.needsLingeringDrain(socketMayHaveInput: conn.clientMayHaveInput,
+                                             inputComplete: conn.machine.clientInputComplete)
+            switch conn.toClient.flush(to: conn.clientFD, closeFollows: closeFollows) {
             case .drained: break
             case .blocked(let progress):
                 conn.clientWritable = false
@@ -429,6 +436,7 @@ final class EventLoop: @unchecked Sendable {
     /// One read from a side: data, EOF or an error, each reported to the machine.
     private func read(_ conn: EventConnection, upstream: Bool) {
         let fd = upstream ? conn.upstreamFD : conn.clientFD
+        if !upstream { conn.clientWasRead = true }
         do {
             let n = try Sys.read(fd, into: &readBuffer, max: readBuffer.count)
             if n < readBuffer.count { markDrained(conn, upstream: upstream) }
@@ -714,7 +722,7 @@ final class EventLoop: @unchecked Sendable {
     private func finish(_ conn: EventConnection) {
         guard !conn.isFinished else { return }
         conn.isFinished = true
-        if Self.needsLingeringDrain(socketMayHaveInput: conn.clientReadable || conn.clientHangup,
+        if Self.needsLingeringDrain(socketMayHaveInput: conn.clientMayHaveInput,
                                     inputComplete: conn.machine.clientInputComplete) {
             var drained = 0
             while drained < Self.lingerDrainBytes, let n = try? Sys.read(conn.clientFD, into: &readBuffer, max: readBuffer.count), n > 0 {

@@ -13,8 +13,12 @@ extension Sys {
 
     /// One `sendmsg` (MSG_NOSIGNAL) of `chunks` in order (at most `gatherLimit`), leaving out
     /// the first `skip` bytes of the first, which must leave at least one byte. Returns the
-    /// bytes the socket took; may be short.
-    static func send(_ fd: Int32, _ chunks: ArraySlice<OutboundChunk>, skippingFirst skip: Int) throws(SystemError) -> Int {
+    /// bytes the socket took; may be short. With `holdingPartialSegment` the call adds
+    /// MSG_MORE: TCP keeps a last segment shorter than the maximum until the next send without
+    /// it, or until a close or shutdown, whose FIN then leaves in the same packet.
+    static func send(_ fd: Int32, _ chunks: ArraySlice<OutboundChunk>, skippingFirst skip: Int,
+                     holdingPartialSegment: Bool = false) throws(SystemError) -> Int {
+        let flags = Int32(MSG_NOSIGNAL) | (holdingPartialSegment ? Int32(MSG_MORE) : 0)
         precondition(!chunks.isEmpty && chunks.count <= gatherLimit && skip < chunks[chunks.startIndex].count)
         return try retryingEINTR("sendmsg") {
             unsafe withUnsafeTemporaryAllocation(of: iovec.self, capacity: chunks.count) { vectors in
@@ -22,7 +26,7 @@ extension Sys {
                     var message = unsafe msghdr()
                     unsafe message.msg_iov = vectors.baseAddress
                     unsafe message.msg_iovlen = chunks.count
-                    return unsafe Glibc.sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                    return unsafe Glibc.sendmsg(fd, &message, flags)
                 }
             }
         }
