@@ -63,6 +63,14 @@ struct CacheTests {
             #expect(BodyPattern.firstMismatch(again.body, expected: 1000 + number) == nil)
         }
         #expect(try h.origin.counts().requests == 24)
+        // /_stats and /metrics report the same layout.
+        let stats = try ObservabilityTests.json(try ObservabilityTests.admin(h, "/_stats").body)
+        let cache = try #require(stats["cache"] as? [String: Any])
+        let megabytes = options.first == "-m" ? 100 : 10
+        #expect(cache["shards"] as? Int == shards && cache["capacity_bytes"] as? Int == megabytes << 20, "\(cache)")
+        #expect(cache["entry_count"] as? Int == 24, "\(cache)")
+        let metrics = ObservabilityTests.samples(try ObservabilityTests.admin(h, "/metrics").body)
+        #expect(metrics["portcullis_cache_shards"] == Double(shards) && metrics["portcullis_cache_capacity_bytes"] == Double(megabytes << 20))
     }
 
     @Test("50 simultaneous requests for one slow URL reach the origin once and all get the body (every concurrent model)",

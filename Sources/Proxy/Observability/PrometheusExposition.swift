@@ -68,6 +68,8 @@ public enum PrometheusExposition {
 
         w.metric("portcullis_cache_bytes", "gauge", "Bytes held by the response cache.", [("", String(s.cacheBytes))])
         w.metric("portcullis_cache_entries", "gauge", "Responses held by the cache.", [("", String(s.cacheEntries))])
+        w.metric("portcullis_cache_capacity_bytes", "gauge", "Size of the cache arena (-m).", [("", String(s.cacheCapacityBytes))])
+        w.metric("portcullis_cache_shards", "gauge", "Shards of the cache arena, each with its own lock and LRU.", [("", String(s.cacheShards))])
         w.metric("portcullis_cache_requests_total", "counter", "Requests by cache outcome.", [
             ("{result=\"hit\"}", String(s.cacheHits)), ("{result=\"revalidated\"}", String(s.cacheRevalidated)),
             ("{result=\"stale\"}", String(s.cacheStale)), ("{result=\"miss\"}", String(s.cacheMisses)),

@@ -13,6 +13,8 @@ public enum StatsJSON {
         o.int("active_connections", s.activeConnections)
         o.object("cache") { c in
             c.int("size_bytes", s.cacheBytes)
+            c.int("capacity_bytes", s.cacheCapacityBytes)
+            c.int("shards", s.cacheShards)
             c.int("entry_count", s.cacheEntries)
             c.int("hits", s.cacheHits)
             c.int("misses", s.cacheMisses)

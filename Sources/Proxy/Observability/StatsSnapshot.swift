@@ -15,6 +15,11 @@ public struct StatsSnapshot: Sendable {
     public var bytesToClients: Int
 
     public var cacheBytes: Int
+    /// The arena's size (`-m`), 0 with the cache off.
+    public var cacheCapacityBytes: Int
+    /// Shards the arena is cut into, each with its own lock and LRU (`--cache-shards`, or
+    /// chosen from `-m`); 0 with the cache off.
+    public var cacheShards: Int
     public var cacheEntries: Int
     public var cacheHits: Int
     public var cacheRevalidated: Int
@@ -72,6 +77,8 @@ public struct StatsSnapshot: Sendable {
         bytesFromClients = s.bytesFromClients.load()
         bytesToClients = s.bytesToClients.load()
         cacheBytes = s.cacheBytes.load()
+        cacheCapacityBytes = engine.cache?.store.capacityBytes ?? 0
+        cacheShards = engine.cache?.store.shards.count ?? 0
         cacheEntries = s.cacheEntries.load()
         cacheHits = s.cacheHits.load()
         cacheRevalidated = s.cacheRevalidated.load()
