@@ -44,8 +44,7 @@ struct LoopUpstreamPool {
     /// oldest to `key`) when a cap is reached. The caller keeps it registered for readability.
     mutating func park(index: Int, fd: Int32, key: String, now: UInt64, free: (Int) -> Void) {
         guard isEnabled else {
-            Sys.close(fd)
-            free(index)
+            Self.close(fd, index: index, free: free)
             return
         }
         switch budget.reserve(key) {
@@ -57,14 +56,10 @@ struct LoopUpstreamPool {
             // Take this loop's oldest to the origin's place: the place stays held.
             let oldest = idle[key]?.removeFirst()
             idle[key]?.append(Parked(index: index, fd: fd, parkedAt: now))
-            if let oldest {
-                Sys.close(oldest.fd)
-                free(oldest.index)
-            }
+            if let oldest { Self.close(oldest.fd, index: oldest.index, free: free) }
             stats.upstreamClosedPoolFull.add(1, ordering: .relaxed)
         case .originFull, .totalFull:
-            Sys.close(fd)
-            free(index)
+            Self.close(fd, index: index, free: free)
             stats.upstreamClosedPoolFull.add(1, ordering: .relaxed)
         }
     }
@@ -76,8 +71,7 @@ struct LoopUpstreamPool {
             if idle[key]?.isEmpty == true { idle[key] = nil }
             leave(key)
             if now &- entry.parkedAt >= idleNanoseconds {
-                Sys.close(entry.fd)
-                free(entry.index)
+                Self.close(entry.fd, index: entry.index, free: free)
                 stats.upstreamClosedIdleTimeout.add(1, ordering: .relaxed)
                 continue
             }
@@ -96,8 +90,7 @@ struct LoopUpstreamPool {
         idle[key]?.remove(at: position)
         if idle[key]?.isEmpty == true { idle[key] = nil }
         leave(key)
-        Sys.close(entry.fd)
-        free(entry.index)
+        Self.close(entry.fd, index: entry.index, free: free)
         stats.upstreamClosedByOrigin.add(1, ordering: .relaxed)
         return true
     }
@@ -113,8 +106,7 @@ struct LoopUpstreamPool {
             idle[key] = expired.count == list.count ? nil : Array(list.dropFirst(expired.count))
             for entry in expired {
                 leave(key)
-                Sys.close(entry.fd)
-                free(entry.index)
+                Self.close(entry.fd, index: entry.index, free: free)
             }
             stats.upstreamClosedIdleTimeout.add(expired.count, ordering: .relaxed)
         }
@@ -126,12 +118,17 @@ struct LoopUpstreamPool {
         for (key, list) in idle {
             for entry in list {
                 leave(key)
-                Sys.close(entry.fd)
-                free(entry.index)
+                Self.close(entry.fd, index: entry.index, free: free)
             }
             stats.upstreamClosedOnExit.add(list.count, ordering: .relaxed)
         }
         idle = [:]
+    }
+
+    /// Lets go of a socket: closes the descriptor and hands its table index to `free`.
+    private static func close(_ fd: Int32, index: Int, free: (Int) -> Void) {
+        Sys.close(fd)
+        free(index)
     }
 
     /// One parked connection to `key` left the pool: its place and gauge share go back.
